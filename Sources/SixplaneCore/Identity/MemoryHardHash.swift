@@ -1,0 +1,66 @@
+
+
+/// ZeroTier's memory-hard identity hash: what ties an address to a public key and makes addresses costly to forge.
+///
+/// SHA-512 of the public key seeds one Salsa20/20 keystream. A 2 MiB buffer is filled with the running XOR of its
+/// blocks, then 131,072 rounds each swap a buffer word (picked by the buffer's own contents) with a digest word and
+/// encrypt the digest with the next keystream block. The keystream never depends on the data, so it is produced in
+/// large batches; the serial part is only loads, swaps and XORs.
+public enum MemoryHardHash {
+    public static let memorySize = 2_097_152
+    /// An identity is valid only if the first digest byte is below this.
+    public static let threshold: UInt8 = 17
+
+    /// The 64-byte digest of a 64-byte public key.
+    public static func digest(publicKey: [UInt8]) -> [UInt8] {
+        precondition(publicKey.count == C25519.publicKeyLength)
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: memorySize, alignment: 64)
+        defer { memory.deallocate() }
+        return digest(publicKey: publicKey, scratch: memory)
+    }
+
+    /// As `digest(publicKey:)`, using `scratch` (at least 2 MiB, 16-byte aligned) instead of allocating.
+    public static func digest(publicKey: [UInt8], scratch memory: UnsafeMutableRawBufferPointer) -> [UInt8] {
+        precondition(memory.count >= memorySize)
+        var d = Hashes.sha512(publicKey)
+        var salsa = Salsa20(key: Array(d[0..<32]), nonce: Array(d[32..<40]), rounds: 20)
+
+        // Fill: block b is the XOR of keystream blocks 0...b.
+        let mem = UnsafeMutableRawBufferPointer(rebasing: memory[0..<memorySize])
+        salsa.keystream(mem)
+        let base = mem.baseAddress!
+        var previous = base.loadUnaligned(as: SIMD64<UInt8>.self)
+        for offset in stride(from: 64, to: memorySize, by: 64) {
+            let block = (base + offset).loadUnaligned(as: SIMD64<UInt8>.self) ^ previous
+            (base + offset).storeBytes(of: block, as: SIMD64<UInt8>.self)
+            previous = block
+        }
+
+        // Mix: the keystream continues where the fill left it, produced a batch at a time.
+        let batchBlocks = 256
+        withUnsafeTemporaryAllocation(byteCount: batchBlocks * 64, alignment: 64) { batch in
+            d.withUnsafeMutableBytes { digest in
+                let dp = digest.baseAddress!
+                var used = batchBlocks
+                let words = memorySize / 8
+                for i in stride(from: 0, to: words, by: 2) {
+                    let w0 = base.load(fromByteOffset: i * 8, as: UInt64.self)
+                    let w1 = base.load(fromByteOffset: i * 8 + 8, as: UInt64.self)
+                    let idx1 = Int(UInt64(bigEndian: w0) % 8) * 8
+                    let idx2 = Int(UInt64(bigEndian: w1) % UInt64(words)) * 8
+                    let m = base.load(fromByteOffset: idx2, as: UInt64.self)
+                    base.storeBytes(of: dp.loadUnaligned(fromByteOffset: idx1, as: UInt64.self), toByteOffset: idx2, as: UInt64.self)
+                    dp.storeBytes(of: m, toByteOffset: idx1, as: UInt64.self)
+                    if used == batchBlocks {
+                        salsa.keystream(batch)
+                        used = 0
+                    }
+                    let ks = batch.baseAddress!.load(fromByteOffset: used * 64, as: SIMD64<UInt8>.self)
+                    dp.storeBytes(of: dp.loadUnaligned(as: SIMD64<UInt8>.self) ^ ks, as: SIMD64<UInt8>.self)
+                    used += 1
+                }
+            }
+        }
+        return d
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+
+// The program's name picks its personality, as with ZeroTier's one binary for daemon, CLI and idtool.
+let invokedAs = URL(fileURLWithPath: CommandLine.arguments.first ?? "sixplane").lastPathComponent
+if invokedAs.contains("zerotier-idtool") {
+    exit(ZeroTierIdtool.run(CommandLine.arguments))
+}
+
+do {
+    var command = try Sixplane.parseAsRoot()
+    try command.run()
+} catch let error as CLIError {
+    Output.error("error: \(error.message)")
+    exit(1)
+} catch {
+    let code = Sixplane.exitCode(for: error)
+    if code == .success {
+        Output.line(Sixplane.fullMessage(for: error))
+        exit(0)
+    }
+    if error is ExitCode { exit(code.rawValue) }
+    Output.error("error: " + Sixplane.fullMessage(for: error).replacingOccurrences(of: "Error: ", with: ""))
+    exit(1)
+}
