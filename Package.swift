@@ -19,7 +19,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            // The protocol core is crypto and packet loops: unoptimized it is ~100x slower, which makes debug-build
+            // tests (identity hashes, simulations) take minutes. Optimize it in every configuration.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "SixplaneController",

@@ -49,7 +49,13 @@ public enum C25519 {
         } catch {
             throw CryptoError(.keyAgreementFailed, "X25519 agreement failed (low-order or invalid public key)")
         }
-        return shared.withUnsafeBytes { Array(SHA512.hash(data: $0)) }
+        // ZeroTier does not check this, but a low-order peer key makes the "shared" secret public; refusing it
+        // costs nothing, as no genuine key produces it.
+        let raw = shared.withUnsafeBytes { Array($0) }
+        guard raw.contains(where: { $0 != 0 }) else {
+            throw CryptoError(.keyAgreementFailed, "X25519 agreement gave the all-zero secret (low-order public key)")
+        }
+        return Hashes.sha512(raw)
     }
 
     /// The 96-byte signature of `message`: Ed25519 over SHA-512(message)[0..<32], then those 32 bytes.
