@@ -8,6 +8,10 @@ public struct Poly1305: Sendable {
 
     private let r0, r1, r2: UInt64
     private let s1, s2: UInt64
+    /// r² mod p, for absorbing two blocks per step: (h + m₁)·r² + m₂·r has two independent multiplication chains,
+    /// which roughly halves the latency-bound time per block.
+    private let q0, q1, q2: UInt64
+    private let u1, u2: UInt64
     private let pad0, pad1: UInt64
     private var h0: UInt64 = 0, h1: UInt64 = 0, h2: UInt64 = 0
     private var pending: SIMD16<UInt8> = .zero
@@ -23,6 +27,9 @@ public struct Poly1305: Sendable {
         r2 = (t1 >> 24) & 0x00f_ffff_fc0f
         s1 = r1 &* 20
         s2 = r2 &* 20
+        (q0, q1, q2) = Self.multiply(r0, r1, r2, r0, r1, r2, s1, s2)
+        u1 = q1 &* 20
+        u2 = q2 &* 20
         pad0 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
         pad1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
     }
@@ -121,37 +128,67 @@ public struct Poly1305: Sendable {
         return p.finalize()
     }
 
+    /// h·r mod p (partially reduced: limbs below 2⁴⁴, 2⁴⁴+2, 2⁴²).
+    @inline(__always)
+    private static func multiply(
+        _ h0: UInt64, _ h1: UInt64, _ h2: UInt64, _ r0: UInt64, _ r1: UInt64, _ r2: UInt64, _ s1: UInt64, _ s2: UInt64
+    ) -> (UInt64, UInt64, UInt64) {
+        let d0 = mul(h0, r0) &+ mul(h1, s2) &+ mul(h2, s1)
+        let d1 = mul(h0, r1) &+ mul(h1, r0) &+ mul(h2, s2)
+        let d2 = mul(h0, r2) &+ mul(h1, r1) &+ mul(h2, r0)
+        return carry(d0, d1, d2)
+    }
+
+    @inline(__always)
+    private static func mul(_ a: UInt64, _ b: UInt64) -> UInt128 { UInt128(a) &* UInt128(b) }
+
+    /// Folds three wide limbs back into 44/44/42 bits, wrapping the excess of 2¹³⁰ as ×5.
+    @inline(__always)
+    private static func carry(_ d0: UInt128, _ d1: UInt128, _ d2: UInt128) -> (UInt64, UInt64, UInt64) {
+        var d1 = d1, d2 = d2
+        var c = UInt64(truncatingIfNeeded: d0 >> 44)
+        var h0 = UInt64(truncatingIfNeeded: d0) & mask44
+        d1 &+= UInt128(c)
+        c = UInt64(truncatingIfNeeded: d1 >> 44)
+        let h1 = UInt64(truncatingIfNeeded: d1) & mask44
+        d2 &+= UInt128(c)
+        c = UInt64(truncatingIfNeeded: d2 >> 42)
+        let h2 = UInt64(truncatingIfNeeded: d2) & mask42
+        h0 &+= c &* 5
+        c = h0 >> 44
+        h0 &= mask44
+        return (h0, h1 &+ c, h2)
+    }
+
+    @inline(__always)
+    private static func limbs(_ p: UnsafeRawPointer, _ offset: Int, _ hibit: UInt64) -> (UInt64, UInt64, UInt64) {
+        let t0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let t1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        return (t0 & mask44, ((t0 >> 44) | (t1 << 20)) & mask44, ((t1 >> 24) & mask42) | hibit)
+    }
+
     @inline(__always)
     private mutating func blocks(_ p: UnsafeRawPointer, _ count: Int, hibit: UInt64) {
-        let r0 = UInt128(self.r0), r1 = UInt128(self.r1), r2 = UInt128(self.r2)
-        let s1 = UInt128(self.s1), s2 = UInt128(self.s2)
-        let m44 = Self.mask44, m42 = Self.mask42
         var h0 = self.h0, h1 = self.h1, h2 = self.h2
         var offset = 0
-        while offset < count {
-            let t0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            let t1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
-            h0 &+= t0 & m44
-            h1 &+= ((t0 >> 44) | (t1 << 20)) & m44
-            h2 &+= ((t1 >> 24) & m42) | hibit
-
-            let d0 = UInt128(h0) &* r0 &+ UInt128(h1) &* s2 &+ UInt128(h2) &* s1
-            var d1 = UInt128(h0) &* r1 &+ UInt128(h1) &* r0 &+ UInt128(h2) &* s2
-            var d2 = UInt128(h0) &* r2 &+ UInt128(h1) &* r1 &+ UInt128(h2) &* r0
-
-            var c = UInt64(truncatingIfNeeded: d0 >> 44)
-            h0 = UInt64(truncatingIfNeeded: d0) & m44
-            d1 &+= UInt128(c)
-            c = UInt64(truncatingIfNeeded: d1 >> 44)
-            h1 = UInt64(truncatingIfNeeded: d1) & m44
-            d2 &+= UInt128(c)
-            c = UInt64(truncatingIfNeeded: d2 >> 42)
-            h2 = UInt64(truncatingIfNeeded: d2) & m42
-            h0 &+= c &* 5
-            c = h0 >> 44
-            h0 &= m44
-            h1 &+= c
-            offset += 16
+        while count - offset >= 32 {
+            let (a0, a1, a2) = Self.limbs(p, offset, hibit)
+            let (b0, b1, b2) = Self.limbs(p, offset + 16, hibit)
+            h0 &+= a0
+            h1 &+= a1
+            h2 &+= a2
+            let d0 = Self.mul(h0, q0) &+ Self.mul(h1, u2) &+ Self.mul(h2, u1)
+                &+ Self.mul(b0, r0) &+ Self.mul(b1, s2) &+ Self.mul(b2, s1)
+            let d1 = Self.mul(h0, q1) &+ Self.mul(h1, q0) &+ Self.mul(h2, u2)
+                &+ Self.mul(b0, r1) &+ Self.mul(b1, r0) &+ Self.mul(b2, s2)
+            let d2 = Self.mul(h0, q2) &+ Self.mul(h1, q1) &+ Self.mul(h2, q0)
+                &+ Self.mul(b0, r2) &+ Self.mul(b1, r1) &+ Self.mul(b2, r0)
+            (h0, h1, h2) = Self.carry(d0, d1, d2)
+            offset += 32
+        }
+        if count - offset >= 16 {
+            let (a0, a1, a2) = Self.limbs(p, offset, hibit)
+            (h0, h1, h2) = Self.multiply(h0 &+ a0, h1 &+ a1, h2 &+ a2, r0, r1, r2, s1, s2)
         }
         self.h0 = h0
         self.h1 = h1

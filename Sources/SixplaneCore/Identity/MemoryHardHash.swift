@@ -29,11 +29,8 @@ public enum MemoryHardHash {
         let mem = UnsafeMutableRawBufferPointer(rebasing: memory[0..<memorySize])
         salsa.keystream(mem)
         let base = mem.baseAddress!
-        var previous = base.loadUnaligned(as: SIMD64<UInt8>.self)
         for offset in stride(from: 64, to: memorySize, by: 64) {
-            let block = (base + offset).loadUnaligned(as: SIMD64<UInt8>.self) ^ previous
-            (base + offset).storeBytes(of: block, as: SIMD64<UInt8>.self)
-            previous = block
+            xor64(base + offset, UnsafeRawPointer(base + offset - 64))
         }
 
         // Mix: the keystream continues where the fill left it, produced a batch at a time.
@@ -55,12 +52,22 @@ public enum MemoryHardHash {
                         salsa.keystream(batch)
                         used = 0
                     }
-                    let ks = batch.baseAddress!.load(fromByteOffset: used * 64, as: SIMD64<UInt8>.self)
-                    dp.storeBytes(of: dp.loadUnaligned(as: SIMD64<UInt8>.self) ^ ks, as: SIMD64<UInt8>.self)
+                    xor64(dp, UnsafeRawPointer(batch.baseAddress! + used * 64))
                     used += 1
                 }
             }
         }
         return d
+    }
+
+    /// `destination[0..<64] ^= source[0..<64]`, sixteen bytes at a time (a `SIMD64<UInt8>` is compiled a byte at a
+    /// time).
+    @inline(__always)
+    private static func xor64(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer) {
+        for i in stride(from: 0, to: 64, by: 16) {
+            let v = destination.loadUnaligned(fromByteOffset: i, as: SIMD2<UInt64>.self)
+                ^ source.loadUnaligned(fromByteOffset: i, as: SIMD2<UInt64>.self)
+            destination.storeBytes(of: v, toByteOffset: i, as: SIMD2<UInt64>.self)
+        }
     }
 }
