@@ -116,3 +116,30 @@ private func referenceSalsa20(key: [UInt8], nonce: [UInt8], rounds: Int, counter
         }
     }
 }
+
+@Suite struct Poly1305CrossCheckTests {
+    /// The vectorized path (four blocks per step) against the one-block reference, on every length up to 300 and
+    /// some long ones, with random and with extreme keys and messages (all bits set stresses every carry).
+    @Test(arguments: ["random", "ones", "zeros-key-ones-message"])
+    func vectorPathMatchesReference(kind: String) {
+        var rng = SeededGenerator(seed: 0x1305)
+        for length in Array(0...300) + [1023, 1024, 1400, 4096, 65536 + 5] {
+            let key: [UInt8]
+            let message: [UInt8]
+            switch kind {
+            case "ones":
+                key = [UInt8](repeating: 0xff, count: 32)
+                message = [UInt8](repeating: 0xff, count: length)
+            case "zeros-key-ones-message":
+                key = [UInt8](repeating: 0, count: 16) + [UInt8](repeating: 0xff, count: 16)
+                message = [UInt8](repeating: 0xff, count: length)
+            default:
+                key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            }
+            var reference = ReferencePoly1305(key: key)
+            message.withUnsafeBytes { reference.update($0) }
+            #expect(Poly1305.tag(key: key, message: message) == reference.finalize(), "\(kind) length \(length)")
+        }
+    }
+}

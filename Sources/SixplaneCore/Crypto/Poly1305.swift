@@ -1,35 +1,56 @@
 /// The Poly1305 one-time authenticator (Bernstein), as used for ZeroTier's packet MACs.
 ///
-/// Arithmetic modulo 2¹³⁰−5 on three limbs of 44, 44 and 42 bits, so every product of a limb and a key limb fits in
-/// 128 bits and a block costs nine 64×64→128 multiplications.
+/// Arithmetic modulo 2¹³⁰−5 on five 26-bit limbs, so every limb product fits in 64 bits and two of them fit one
+/// SSE2 `pmuludq`. Long inputs go four blocks per step through two-lane vectors:
+/// h ← h·r⁴ + (m₁, m₂)·r² + (m₃, m₄), where lane 0 carries the even blocks and lane 1 the odd ones. The products
+/// with the accumulator and with the first message pair are independent, so the step is not bound by the latency of
+/// one long multiply-and-carry chain. Short inputs and tails go one block at a time.
 public struct Poly1305: Sendable {
-    private static let mask44: UInt64 = 0xfff_ffff_ffff
-    private static let mask42: UInt64 = 0x3ff_ffff_ffff
+    typealias Lanes = SIMD2<UInt64>
+    private static let mask26: UInt64 = 0x3ff_ffff
 
-    private let r0, r1, r2: UInt64
-    private let s1, s2: UInt64
-    /// r² mod p, for absorbing two blocks per step: (h + m₁)·r² + m₂·r has two independent multiplication chains,
-    /// which roughly halves the latency-bound time per block.
-    private let q0, q1, q2: UInt64
-    private let u1, u2: UInt64
+    /// r, and 5·r for the limbs that wrap around 2¹³⁰.
+    private let r: Limbs
+    /// For the vector path: lanes (r⁴, r⁴), (r², r²) and the final (r², r).
+    private let r4: VectorLimbs, r2: VectorLimbs, r2r: VectorLimbs
     private let pad0, pad1: UInt64
-    private var h0: UInt64 = 0, h1: UInt64 = 0, h2: UInt64 = 0
+    private var h = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
     private var pending: SIMD16<UInt8> = .zero
     private var pendingCount = 0
+
+    struct Limbs {
+        var v0, v1, v2, v3, v4: UInt64
+        var s1, s2, s3, s4: UInt64
+
+        init(_ v: (UInt64, UInt64, UInt64, UInt64, UInt64)) {
+            (v0, v1, v2, v3, v4) = v
+            (s1, s2, s3, s4) = (v1 &* 5, v2 &* 5, v3 &* 5, v4 &* 5)
+        }
+    }
+
+    struct VectorLimbs {
+        var v0, v1, v2, v3, v4: Lanes
+        var s1, s2, s3, s4: Lanes
+
+        init(_ a: Limbs, _ b: Limbs) {
+            v0 = Lanes(a.v0, b.v0); v1 = Lanes(a.v1, b.v1); v2 = Lanes(a.v2, b.v2)
+            v3 = Lanes(a.v3, b.v3); v4 = Lanes(a.v4, b.v4)
+            s1 = Lanes(a.s1, b.s1); s2 = Lanes(a.s2, b.s2); s3 = Lanes(a.s3, b.s3); s4 = Lanes(a.s4, b.s4)
+        }
+    }
 
     /// - Parameter key: 32 bytes; the first 16 are `r` (clamped here), the last 16 the final pad `s`.
     public init(key: UnsafeRawBufferPointer) {
         precondition(key.count >= 32, "Poly1305 needs a 32-byte key")
-        let t0 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-        let t1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        r0 = t0 & 0xffc_0fff_ffff
-        r1 = ((t0 >> 44) | (t1 << 20)) & 0xfff_ffc0_ffff
-        r2 = (t1 >> 24) & 0x00f_ffff_fc0f
-        s1 = r1 &* 20
-        s2 = r2 &* 20
-        (q0, q1, q2) = Self.multiply(r0, r1, r2, r0, r1, r2, s1, s2)
-        u1 = q1 &* 20
-        u2 = q2 &* 20
+        let t0 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) & 0x0fff_fffc_0fff_ffff
+        let t1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & 0x0fff_fffc_0fff_fffc
+        let r = Limbs(Self.split(t0, t1, hibit: 0))
+        let rr = Limbs(Self.multiply(r.v0, r.v1, r.v2, r.v3, r.v4, r))
+        let r4 = Limbs(Self.multiply(rr.v0, rr.v1, rr.v2, rr.v3, rr.v4, rr))
+        self.r = r
+        self.r4 = VectorLimbs(r4, r4)
+        self.r2 = VectorLimbs(rr, rr)
+        self.r2r = VectorLimbs(rr, r)
         pad0 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
         pad1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
     }
@@ -50,12 +71,12 @@ public struct Poly1305: Sendable {
                 offset += 1
             }
             guard pendingCount == 16 else { return }
-            withUnsafeBytes(of: pending) { blocks($0.baseAddress!, 16, hibit: 1 << 40) }
+            withUnsafeBytes(of: pending) { blocks($0.baseAddress!, 16, hibit: 1 << 24) }
             pendingCount = 0
         }
         let full = (data.count - offset) & ~15
         if full > 0 {
-            blocks(base + offset, full, hibit: 1 << 40)
+            blocks(base + offset, full, hibit: 1 << 24)
             offset += full
         }
         while offset < data.count {
@@ -73,35 +94,34 @@ public struct Poly1305: Sendable {
             withUnsafeBytes(of: pending) { blocks($0.baseAddress!, 16, hibit: 0) }
             pendingCount = 0
         }
-        let m44 = Self.mask44, m42 = Self.mask42
-        var c = h1 >> 44
-        h1 &= m44
-        h2 &+= c; c = h2 >> 42; h2 &= m42
-        h0 &+= c &* 5; c = h0 >> 44; h0 &= m44
-        h1 &+= c; c = h1 >> 44; h1 &= m44
-        h2 &+= c; c = h2 >> 42; h2 &= m42
-        h0 &+= c &* 5; c = h0 >> 44; h0 &= m44
+        let m = Self.mask26
+        var (h0, h1, h2, h3, h4) = h
+        // Full carry, then h + 5 − 2¹³⁰ decides whether h ≥ p.
+        var c = h1 >> 26; h1 &= m
+        h2 &+= c; c = h2 >> 26; h2 &= m
+        h3 &+= c; c = h3 >> 26; h3 &= m
+        h4 &+= c; c = h4 >> 26; h4 &= m
+        h0 &+= c &* 5; c = h0 >> 26; h0 &= m
         h1 &+= c
 
-        // h + -p: keep it only if it did not go negative, i.e. h ≥ p.
-        var g0 = h0 &+ 5
-        c = g0 >> 44; g0 &= m44
-        var g1 = h1 &+ c
-        c = g1 >> 44; g1 &= m44
-        var g2 = h2 &+ c &- (1 << 42)
-        let keep = (g2 >> 63) &- 1
-        g0 &= keep; g1 &= keep; g2 &= keep
+        var g0 = h0 &+ 5; c = g0 >> 26; g0 &= m
+        var g1 = h1 &+ c; c = g1 >> 26; g1 &= m
+        var g2 = h2 &+ c; c = g2 >> 26; g2 &= m
+        var g3 = h3 &+ c; c = g3 >> 26; g3 &= m
+        var g4 = h4 &+ c &- (1 << 26)
+        let keep = (g4 >> 63) &- 1  // all ones when g did not go negative
+        g0 &= keep; g1 &= keep; g2 &= keep; g3 &= keep; g4 &= keep
         h0 = (h0 & ~keep) | g0
         h1 = (h1 & ~keep) | g1
         h2 = (h2 & ~keep) | g2
+        h3 = (h3 & ~keep) | g3
+        h4 = (h4 & ~keep) | g4
 
-        h0 &+= pad0 & m44
-        c = h0 >> 44; h0 &= m44
-        h1 &+= (((pad0 >> 44) | (pad1 << 20)) & m44) &+ c
-        c = h1 >> 44; h1 &= m44
-        h2 &+= ((pad1 >> 24) & m42) &+ c
-        h2 &= m42
-        return (h0 | (h1 << 44), (h1 >> 20) | (h2 << 24))
+        let lo = h0 | h1 << 26 | h2 << 52
+        let hi = h2 >> 12 | h3 << 14 | h4 << 40
+        let (sum0, carry) = lo.addingReportingOverflow(pad0)
+        let sum1 = hi &+ pad1 &+ (carry ? 1 : 0)
+        return (sum0, sum1)
     }
 
     /// The full 16-byte tag.
@@ -128,70 +148,143 @@ public struct Poly1305: Sendable {
         return p.finalize()
     }
 
-    /// h·r mod p (partially reduced: limbs below 2⁴⁴, 2⁴⁴+2, 2⁴²).
+    // MARK: Arithmetic
+
+    /// A 16-byte block as five 26-bit limbs (`hibit` 1<<24 adds the 2¹²⁸ of a full block).
+    @inline(__always)
+    private static func split(_ t0: UInt64, _ t1: UInt64, hibit: UInt64) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
+        (t0 & mask26, (t0 >> 26) & mask26, (t0 >> 52 | t1 << 12) & mask26, (t1 >> 14) & mask26, t1 >> 40 | hibit)
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeRawPointer, _ offset: Int) -> (UInt64, UInt64) {
+        (
+            UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+            UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        )
+    }
+
+    /// (h0…h4)·r mod p, carried back to about 26 bits per limb.
     @inline(__always)
     private static func multiply(
-        _ h0: UInt64, _ h1: UInt64, _ h2: UInt64, _ r0: UInt64, _ r1: UInt64, _ r2: UInt64, _ s1: UInt64, _ s2: UInt64
-    ) -> (UInt64, UInt64, UInt64) {
-        let d0 = mul(h0, r0) &+ mul(h1, s2) &+ mul(h2, s1)
-        let d1 = mul(h0, r1) &+ mul(h1, r0) &+ mul(h2, s2)
-        let d2 = mul(h0, r2) &+ mul(h1, r1) &+ mul(h2, r0)
-        return carry(d0, d1, d2)
+        _ h0: UInt64, _ h1: UInt64, _ h2: UInt64, _ h3: UInt64, _ h4: UInt64, _ r: Limbs
+    ) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
+        let d0 = h0 &* r.v0 &+ h1 &* r.s4 &+ h2 &* r.s3 &+ h3 &* r.s2 &+ h4 &* r.s1
+        let d1 = h0 &* r.v1 &+ h1 &* r.v0 &+ h2 &* r.s4 &+ h3 &* r.s3 &+ h4 &* r.s2
+        let d2 = h0 &* r.v2 &+ h1 &* r.v1 &+ h2 &* r.v0 &+ h3 &* r.s4 &+ h4 &* r.s3
+        let d3 = h0 &* r.v3 &+ h1 &* r.v2 &+ h2 &* r.v1 &+ h3 &* r.v0 &+ h4 &* r.s4
+        let d4 = h0 &* r.v4 &+ h1 &* r.v3 &+ h2 &* r.v2 &+ h3 &* r.v1 &+ h4 &* r.v0
+        return carry(d0, d1, d2, d3, d4)
     }
 
     @inline(__always)
-    private static func mul(_ a: UInt64, _ b: UInt64) -> UInt128 { UInt128(a) &* UInt128(b) }
-
-    /// Folds three wide limbs back into 44/44/42 bits, wrapping the excess of 2¹³⁰ as ×5.
-    @inline(__always)
-    private static func carry(_ d0: UInt128, _ d1: UInt128, _ d2: UInt128) -> (UInt64, UInt64, UInt64) {
-        var d1 = d1, d2 = d2
-        var c = UInt64(truncatingIfNeeded: d0 >> 44)
-        var h0 = UInt64(truncatingIfNeeded: d0) & mask44
-        d1 &+= UInt128(c)
-        c = UInt64(truncatingIfNeeded: d1 >> 44)
-        let h1 = UInt64(truncatingIfNeeded: d1) & mask44
-        d2 &+= UInt128(c)
-        c = UInt64(truncatingIfNeeded: d2 >> 42)
-        let h2 = UInt64(truncatingIfNeeded: d2) & mask42
-        h0 &+= c &* 5
-        c = h0 >> 44
-        h0 &= mask44
-        return (h0, h1 &+ c, h2)
+    private static func carry<T: SIMD>(_ d0: T, _ d1: T, _ d2: T, _ d3: T, _ d4: T) -> (T, T, T, T, T)
+    where T.Scalar == UInt64 {
+        let m = T(repeating: mask26)
+        var c = d0 &>> 26
+        var h0 = d0 & m
+        let e1 = d1 &+ c
+        c = e1 &>> 26
+        var h1 = e1 & m
+        let e2 = d2 &+ c
+        c = e2 &>> 26
+        let h2 = e2 & m
+        let e3 = d3 &+ c
+        c = e3 &>> 26
+        let h3 = e3 & m
+        let e4 = d4 &+ c
+        c = e4 &>> 26
+        let h4 = e4 & m
+        h0 &+= c &+ (c &<< 2)
+        c = h0 &>> 26
+        h0 &= m
+        h1 &+= c
+        return (h0, h1, h2, h3, h4)
     }
 
     @inline(__always)
-    private static func limbs(_ p: UnsafeRawPointer, _ offset: Int, _ hibit: UInt64) -> (UInt64, UInt64, UInt64) {
-        let t0 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        let t1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
-        return (t0 & mask44, ((t0 >> 44) | (t1 << 20)) & mask44, ((t1 >> 24) & mask42) | hibit)
+    private static func carry(_ d0: UInt64, _ d1: UInt64, _ d2: UInt64, _ d3: UInt64, _ d4: UInt64)
+        -> (UInt64, UInt64, UInt64, UInt64, UInt64)
+    {
+        let (a, b, c, d, e) = carry(SIMD2(d0, 0), SIMD2(d1, 0), SIMD2(d2, 0), SIMD2(d3, 0), SIMD2(d4, 0))
+        return (a[0], b[0], c[0], d[0], e[0])
     }
 
+    /// Lane-wise (h0…h4)·r + x·q: the two products are independent and share one carry.
     @inline(__always)
+    private static func multiplyAdd(
+        _ h0: Lanes, _ h1: Lanes, _ h2: Lanes, _ h3: Lanes, _ h4: Lanes, _ r: VectorLimbs,
+        _ x0: Lanes, _ x1: Lanes, _ x2: Lanes, _ x3: Lanes, _ x4: Lanes, _ q: VectorLimbs
+    ) -> (Lanes, Lanes, Lanes, Lanes, Lanes) {
+        // Every limb is below 2³², but only a mask proves it to LLVM, which then uses one `pmuludq` per product
+        // instead of emulating a 64×64 multiplication with three.
+        let m32 = Lanes(repeating: 0xffff_ffff)
+        func m(_ a: Lanes, _ b: Lanes) -> Lanes { (a & m32) &* (b & m32) }
+        let d0 =
+            m(h0, r.v0) &+ m(h1, r.s4) &+ m(h2, r.s3) &+ m(h3, r.s2) &+ m(h4, r.s1)
+            &+ m(x0, q.v0) &+ m(x1, q.s4) &+ m(x2, q.s3) &+ m(x3, q.s2) &+ m(x4, q.s1)
+        let d1 =
+            m(h0, r.v1) &+ m(h1, r.v0) &+ m(h2, r.s4) &+ m(h3, r.s3) &+ m(h4, r.s2)
+            &+ m(x0, q.v1) &+ m(x1, q.v0) &+ m(x2, q.s4) &+ m(x3, q.s3) &+ m(x4, q.s2)
+        let d2 =
+            m(h0, r.v2) &+ m(h1, r.v1) &+ m(h2, r.v0) &+ m(h3, r.s4) &+ m(h4, r.s3)
+            &+ m(x0, q.v2) &+ m(x1, q.v1) &+ m(x2, q.v0) &+ m(x3, q.s4) &+ m(x4, q.s3)
+        let d3 =
+            m(h0, r.v3) &+ m(h1, r.v2) &+ m(h2, r.v1) &+ m(h3, r.v0) &+ m(h4, r.s4)
+            &+ m(x0, q.v3) &+ m(x1, q.v2) &+ m(x2, q.v1) &+ m(x3, q.v0) &+ m(x4, q.s4)
+        let d4 =
+            m(h0, r.v4) &+ m(h1, r.v3) &+ m(h2, r.v2) &+ m(h3, r.v1) &+ m(h4, r.v0)
+            &+ m(x0, q.v4) &+ m(x1, q.v3) &+ m(x2, q.v2) &+ m(x3, q.v1) &+ m(x4, q.v0)
+        return carry(d0, d1, d2, d3, d4)
+    }
+
+    /// Two blocks (at `offset` and `offset+16`) as lane 0 and lane 1.
+    @inline(__always)
+    private static func pair(_ p: UnsafeRawPointer, _ offset: Int, _ hibit: UInt64) -> (Lanes, Lanes, Lanes, Lanes, Lanes) {
+        let (a0, a1) = load(p, offset)
+        let (b0, b1) = load(p, offset + 16)
+        let t0 = Lanes(a0, b0), t1 = Lanes(a1, b1)
+        let m = Lanes(repeating: mask26)
+        return (
+            t0 & m, (t0 &>> 26) & m, (t0 &>> 52 | t1 &<< 12) & m, (t1 &>> 14) & m,
+            t1 &>> 40 | Lanes(repeating: hibit)
+        )
+    }
+
     private mutating func blocks(_ p: UnsafeRawPointer, _ count: Int, hibit: UInt64) {
-        var h0 = self.h0, h1 = self.h1, h2 = self.h2
+        var (h0, h1, h2, h3, h4) = h
         var offset = 0
-        while count - offset >= 32 {
-            let (a0, a1, a2) = Self.limbs(p, offset, hibit)
-            let (b0, b1, b2) = Self.limbs(p, offset + 16, hibit)
-            h0 &+= a0
-            h1 &+= a1
-            h2 &+= a2
-            let d0 = Self.mul(h0, q0) &+ Self.mul(h1, u2) &+ Self.mul(h2, u1)
-                &+ Self.mul(b0, r0) &+ Self.mul(b1, s2) &+ Self.mul(b2, s1)
-            let d1 = Self.mul(h0, q1) &+ Self.mul(h1, q0) &+ Self.mul(h2, u2)
-                &+ Self.mul(b0, r1) &+ Self.mul(b1, r0) &+ Self.mul(b2, s2)
-            let d2 = Self.mul(h0, q2) &+ Self.mul(h1, q1) &+ Self.mul(h2, q0)
-                &+ Self.mul(b0, r2) &+ Self.mul(b1, r1) &+ Self.mul(b2, r0)
-            (h0, h1, h2) = Self.carry(d0, d1, d2)
-            offset += 32
+        if count >= 64 {
+            // Lane 0 starts as h + m₀, lane 1 as m₁.
+            var (v0, v1, v2, v3, v4) = Self.pair(p, 0, hibit)
+            v0 &+= Lanes(h0, 0); v1 &+= Lanes(h1, 0); v2 &+= Lanes(h2, 0); v3 &+= Lanes(h3, 0); v4 &+= Lanes(h4, 0)
+            offset = 32
+            while count - offset >= 64 {
+                let (x0, x1, x2, x3, x4) = Self.pair(p, offset, hibit)
+                let (y0, y1, y2, y3, y4) = Self.pair(p, offset + 32, hibit)
+                (v0, v1, v2, v3, v4) = Self.multiplyAdd(v0, v1, v2, v3, v4, r4, x0, x1, x2, x3, x4, r2)
+                v0 &+= y0; v1 &+= y1; v2 &+= y2; v3 &+= y3; v4 &+= y4
+                offset += 64
+            }
+            if count - offset >= 32 {
+                let (x0, x1, x2, x3, x4) = Self.pair(p, offset, hibit)
+                let z = Lanes.zero
+                (v0, v1, v2, v3, v4) = Self.multiplyAdd(v0, v1, v2, v3, v4, r2, z, z, z, z, z, r2)
+                v0 &+= x0; v1 &+= x1; v2 &+= x2; v3 &+= x3; v4 &+= x4
+                offset += 32
+            }
+            // h = lane 0 · r² + lane 1 · r.
+            let z = Lanes.zero
+            let (w0, w1, w2, w3, w4) = Self.multiplyAdd(v0, v1, v2, v3, v4, r2r, z, z, z, z, z, r2r)
+            (h0, h1, h2, h3, h4) = Self.carry(
+                w0[0] &+ w0[1], w1[0] &+ w1[1], w2[0] &+ w2[1], w3[0] &+ w3[1], w4[0] &+ w4[1])
         }
-        if count - offset >= 16 {
-            let (a0, a1, a2) = Self.limbs(p, offset, hibit)
-            (h0, h1, h2) = Self.multiply(h0 &+ a0, h1 &+ a1, h2 &+ a2, r0, r1, r2, s1, s2)
+        while count - offset >= 16 {
+            let (t0, t1) = Self.load(p, offset)
+            let (m0, m1, m2, m3, m4) = Self.split(t0, t1, hibit: hibit)
+            (h0, h1, h2, h3, h4) = Self.multiply(h0 &+ m0, h1 &+ m1, h2 &+ m2, h3 &+ m3, h4 &+ m4, r)
+            offset += 16
         }
-        self.h0 = h0
-        self.h1 = h1
-        self.h2 = h2
+        h = (h0, h1, h2, h3, h4)
     }
 }

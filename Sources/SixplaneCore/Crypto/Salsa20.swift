@@ -79,18 +79,19 @@ public struct Salsa20: Sendable {
         crypt(buffer)
     }
 
-    /// The rotation distances, as left and right shift counts.
+    /// The right-shift halves of the rotations by 7, 9, 13 and 18.
     ///
-    /// They come from a function the optimizer may not look into: with constant distances LLVM turns the shifts into
-    /// a vector rotate, which x86 before AVX-512 lacks, and then computes it one lane at a time (3–4× slower).
-    /// Unrelated shift counts keep it at two vector shifts and an OR.
+    /// They come from a function the optimizer may not look into: with both shift counts constant LLVM turns the
+    /// pair of shifts into a vector rotate, which x86 before AVX-512 lacks, and then computes it one lane at a time
+    /// (3–4× slower). A right shift by an unknown count cannot be proven to pair with the left shift, so the code
+    /// stays two vector shifts and an OR.
     struct Rotations {
-        var l7, r7, l9, r9, l13, r13, l18, r18: UInt32
+        var r7, r9, r13, r18: UInt32
     }
 
     @_optimize(none)
     static func rotations() -> Rotations {
-        Rotations(l7: 7, r7: 25, l9: 9, r9: 23, l13: 13, r13: 19, l18: 18, r18: 14)
+        Rotations(r7: 25, r9: 23, r13: 19, r18: 14)
     }
 
     @inline(__always)
@@ -103,10 +104,10 @@ public struct Salsa20: Sendable {
         _ a: inout SIMD4<UInt32>, _ b: inout SIMD4<UInt32>, _ c: inout SIMD4<UInt32>, _ d: inout SIMD4<UInt32>,
         _ k: Rotations
     ) {
-        b ^= rotl(a &+ d, k.l7, k.r7)
-        c ^= rotl(b &+ a, k.l9, k.r9)
-        d ^= rotl(c &+ b, k.l13, k.r13)
-        a ^= rotl(d &+ c, k.l18, k.r18)
+        b ^= rotl(a &+ d, 7, k.r7)
+        c ^= rotl(b &+ a, 9, k.r9)
+        d ^= rotl(c &+ b, 13, k.r13)
+        a ^= rotl(d &+ c, 18, k.r18)
     }
 
     /// Computes blocks `counter ..< counter+4` and XORs them into the 256 bytes at `out`.
