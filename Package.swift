@@ -15,8 +15,13 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "CSixplaneCrypto",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "SixplaneCore",
             dependencies: [
+                "CSixplaneCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -70,6 +70,12 @@ public struct VectorFile: Sendable {
         entries.first { $0.section.contains(section) && $0.name == name }?.bytes
     }
 
+    /// Every value of `name` in the first section whose heading contains `section`, in file order.
+    public func values(_ name: String, in section: String) -> [[UInt8]] {
+        guard let heading = entries.first(where: { $0.section.contains(section) })?.section else { return [] }
+        return entries.filter { $0.section == heading && $0.name == name }.map(\.bytes)
+    }
+
     /// Sections whose heading starts with `prefix`, in file order.
     public func sections(startingWith prefix: String) -> [String] {
         var seen: [String] = []

@@ -69,6 +69,16 @@ public struct Salsa20: Sendable {
         counter &+= UInt64((rest + 63) / 64)
     }
 
+    /// Writes the next four keystream blocks (256 bytes) to `out` and advances the counter by four.
+    ///
+    /// For callers that need the first block on its own (ZeroTier's Poly1305 key) and the rest for the payload:
+    /// one call yields the key block and three payload blocks, and `crypt` continues from block four.
+    public mutating func nextFourBlocks(_ out: UnsafeMutableRawPointer) {
+        out.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+        block4(xorInto: out, Self.rotations())
+        counter &+= 4
+    }
+
     public mutating func crypt(_ bytes: inout [UInt8]) {
         bytes.withUnsafeMutableBytes { crypt($0) }
     }

@@ -1,0 +1,44 @@
+#ifndef CSIXPLANE_CRYPTO_H
+#define CSIXPLANE_CRYPTO_H
+
+// Allocation-free AES entry points for the packet path, on the BoringSSL that swift-crypto already links.
+//
+// swift-crypto's public AES APIs (AES._CTR, AES.GCM, AES.permute) return freshly allocated Data and expand the key
+// on every call; ZeroTier's suite 3 needs three AES operations per packet, so the packet path calls the same
+// BoringSSL functions directly through these wrappers, with key schedules prepared once per peer.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An AES-256 key schedule for both directions (layout of BoringSSL's AES_KEY, twice).
+typedef struct {
+    uint32_t encrypt[61];
+    uint32_t decrypt[61];
+} sixplane_aes256;
+
+/// Expands a 32-byte key. Returns 0 on success.
+int sixplane_aes256_init(sixplane_aes256 *schedule, const uint8_t key[32]);
+
+void sixplane_aes256_encrypt_block(const sixplane_aes256 *schedule, const uint8_t in[16], uint8_t out[16]);
+void sixplane_aes256_decrypt_block(const sixplane_aes256 *schedule, const uint8_t in[16], uint8_t out[16]);
+
+/// AES-256-CTR over `data` in place, starting from the counter block `iv` (big-endian 32-bit counter in bytes 12-15).
+void sixplane_aes256_ctr(const sixplane_aes256 *schedule, const uint8_t iv[16], uint8_t *data, size_t length);
+
+/// An AES-256-GCM context (opaque, heap-allocated once per key), or NULL.
+void *sixplane_gcm_new(const uint8_t key[32]);
+void sixplane_gcm_free(void *context);
+
+/// The 16-byte GCM tag of empty plaintext with additional data `ad` under a 12-byte nonce (that is, GMAC).
+/// Returns 1 on success.
+int sixplane_gmac(const void *context, const uint8_t nonce[12], const uint8_t *ad, size_t ad_length, uint8_t tag[16]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
