@@ -18,8 +18,10 @@ public enum Packet {
     public static let defaultPhysicalMTU = 1432
     /// Head plus at most six fragments.
     public static let maxFragments = 7
-    /// Largest assembled packet: 7 × 1432.
+    /// Largest assembled packet a receiver accepts: 7 × 1432.
     public static let maxLength = 10024
+    /// Largest packet that fits in 7 datagrams of 1432 bytes (a head and six 1416-byte fragment slices).
+    public static let maxSendableLength = 1432 + 6 * 1416
     /// Relays forward a packet only while its hop count is below this.
     public static let relayMaxHops = 3
 
