@@ -25,5 +25,9 @@ demo:
 	@echo "The multi-host 6PLANE backplane demo arrives with the backplane issue; nothing to run yet." >&2
 	@exit 1
 
+# libFuzzer over every parser for FUZZ_SECONDS (default 300); see scripts/fuzz.sh.
+fuzz:
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)
+
 clean:
 	rm -rf .build

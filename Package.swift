@@ -41,15 +41,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "CAllocationCounter"),
         .executableTarget(
             name: "sixplane",
             dependencies: [
+                "CAllocationCounter",
                 "SixplaneCore",
                 "SixplaneController",
                 "SixplaneDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .target(name: "CFuzzDriver"),
+        .executableTarget(
+            name: "sixplane-fuzz",
+            dependencies: ["SixplaneCore", "CFuzzDriver"]
         ),
         .target(
             name: "SixplaneTestSupport",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAllocationCounter
 import SixplaneCore
 
 struct Bench: ParsableCommand {
@@ -11,10 +12,10 @@ struct Bench: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case all, crypto, identity
+        case all, crypto, identity, armor
     }
 
-    @Argument(help: "Which benchmarks: all, crypto, identity.") var suite: Suite = .all
+    @Argument(help: "Which benchmarks: all, crypto, identity, armor.") var suite: Suite = .all
     @Option(help: "Seconds per throughput measurement.") var seconds: Double = 1
     @Option(help: "Identity generations and validations to average.") var identities: Int = 20
     @Flag(help: "Print a JSON array instead of a table.") var json = false
@@ -25,6 +26,8 @@ struct Bench: ParsableCommand {
         var mibPerSecond: Double?
         var millisecondsEach: Double?
         var iterations: Int
+        /// Heap allocations per operation (armor benchmarks).
+        var allocationsEach: Double?
     }
 
     func validate() throws {
@@ -34,7 +37,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var results: [Result] = []
-        if suite != .identity {
+        if suite == .all || suite == .crypto {
             for size in [1400, 65536] {
                 results.append(throughput("salsa20/12", size) { buffer, key, _ in
                     var s = Salsa20(key: key, nonce: UnsafeRawBufferPointer(rebasing: key[0..<8]), rounds: 12)
@@ -52,7 +55,10 @@ struct Bench: ParsableCommand {
                 })
             }
         }
-        if suite != .crypto {
+        if suite == .all || suite == .armor {
+            results += armorBenchmarks()
+        }
+        if suite == .all || suite == .identity {
             var rng = SystemRandomNumberGenerator()
             var generated: [Identity] = []
             let start = ContinuousClock.now
@@ -77,7 +83,8 @@ struct Bench: ParsableCommand {
             let size = r.size.map { String($0) } ?? "-"
             let value =
                 r.mibPerSecond.map { String(format2($0)) + " MiB/s" } ?? r.millisecondsEach.map { format2($0) + " ms each" } ?? ""
-            Output.line(pad(r.name, 20) + " " + pad(size, 8) + " " + value)
+            let allocations = r.allocationsEach.map { "  \(format2($0)) allocations each" } ?? ""
+            Output.line(pad(r.name, 20) + " " + pad(size, 8) + " " + value + allocations)
         }
     }
 
@@ -110,6 +117,60 @@ struct Bench: ParsableCommand {
         // Keeps the optimizer from discarding the work.
         if sink == 0x1234_5678_9abc_def0 { Output.line("") }
         return Result(name: name, size: size, mibPerSecond: rates.max()!, iterations: iterations)
+    }
+
+    /// 1400-byte packets armored and dearmored in place with each suite, on one core, counting heap allocations.
+    private func armorBenchmarks() -> [Result] {
+        let keys = PeerKeys(key48: (0..<48).map { UInt8($0 &* 5 &+ 3) })
+        var results: [Result] = []
+        for suite in [CipherSuite.poly1305None, .poly1305Salsa2012, .aesGMACSIV] {
+            let name = switch suite {
+            case .poly1305None: "suite 0"
+            case .poly1305Salsa2012: "suite 1"
+            default: "suite 3"
+            }
+            var packet = [UInt8](repeating: 0x42, count: 1400)
+            packet[13] = 0x11
+            packet[18] = 0
+            // A pristine armored copy: each dearmor starts from it (the 1400-byte copy is included in the figure).
+            var armored = packet
+            PacketArmor.armor(&armored, suite: suite, keys: keys)
+            results.append(
+                perPacket("\(name) armor", packet: &packet) { buffer in PacketArmor.armor(buffer, suite: suite, keys: keys) })
+            results.append(
+                perPacket("\(name) dearmor", packet: &packet) { buffer in
+                    armored.withUnsafeBytes { buffer.copyMemory(from: $0) }
+                    if case .failure = PacketArmor.dearmor(buffer, keys: keys) { fatalError("dearmor failed in benchmark") }
+                })
+        }
+        return results
+    }
+
+    private func perPacket(_ name: String, packet: inout [UInt8], _ body: (UnsafeMutableRawBufferPointer) -> Void) -> Result {
+        packet.withUnsafeMutableBytes { buffer in
+            for _ in 0..<1000 { body(buffer) }  // warm up
+            var best = 0.0
+            var operations = 0
+            var allocations: UInt64 = 0
+            let clock = ContinuousClock()
+            for _ in 0..<5 {
+                let allocationsBefore = sixplane_allocation_count()
+                let start = clock.now
+                let deadline = start + .milliseconds(Int(seconds * 200))
+                var n = 0
+                while clock.now < deadline {
+                    for _ in 0..<64 { body(buffer) }
+                    n += 64
+                }
+                let elapsed = seconds(clock.now - start)
+                allocations += sixplane_allocation_count() - allocationsBefore
+                operations += n
+                best = max(best, Double(n * buffer.count) / 1_048_576 / elapsed)
+            }
+            return Result(
+                name: name, size: buffer.count, mibPerSecond: best, iterations: operations,
+                allocationsEach: Double(allocations) / Double(operations))
+        }
     }
 
     private func seconds(_ d: Duration) -> Double {
