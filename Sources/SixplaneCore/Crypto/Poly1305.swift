@@ -238,6 +238,21 @@ public struct Poly1305: Sendable {
         return carry(d0, d1, d2, d3, d4)
     }
 
+    /// Lane-wise (h0…h4)·r.
+    @inline(__always)
+    private static func multiply(
+        _ h0: Lanes, _ h1: Lanes, _ h2: Lanes, _ h3: Lanes, _ h4: Lanes, _ r: VectorLimbs
+    ) -> (Lanes, Lanes, Lanes, Lanes, Lanes) {
+        let m32 = Lanes(repeating: 0xffff_ffff)
+        func m(_ a: Lanes, _ b: Lanes) -> Lanes { (a & m32) &* (b & m32) }
+        let d0 = m(h0, r.v0) &+ m(h1, r.s4) &+ m(h2, r.s3) &+ m(h3, r.s2) &+ m(h4, r.s1)
+        let d1 = m(h0, r.v1) &+ m(h1, r.v0) &+ m(h2, r.s4) &+ m(h3, r.s3) &+ m(h4, r.s2)
+        let d2 = m(h0, r.v2) &+ m(h1, r.v1) &+ m(h2, r.v0) &+ m(h3, r.s4) &+ m(h4, r.s3)
+        let d3 = m(h0, r.v3) &+ m(h1, r.v2) &+ m(h2, r.v1) &+ m(h3, r.v0) &+ m(h4, r.s4)
+        let d4 = m(h0, r.v4) &+ m(h1, r.v3) &+ m(h2, r.v2) &+ m(h3, r.v1) &+ m(h4, r.v0)
+        return carry(d0, d1, d2, d3, d4)
+    }
+
     /// Two blocks (at `offset` and `offset+16`) as lane 0 and lane 1.
     @inline(__always)
     private static func pair(_ p: UnsafeRawPointer, _ offset: Int, _ hibit: UInt64) -> (Lanes, Lanes, Lanes, Lanes, Lanes) {
@@ -268,14 +283,12 @@ public struct Poly1305: Sendable {
             }
             if count - offset >= 32 {
                 let (x0, x1, x2, x3, x4) = Self.pair(p, offset, hibit)
-                let z = Lanes.zero
-                (v0, v1, v2, v3, v4) = Self.multiplyAdd(v0, v1, v2, v3, v4, r2, z, z, z, z, z, r2)
+                (v0, v1, v2, v3, v4) = Self.multiply(v0, v1, v2, v3, v4, r2)
                 v0 &+= x0; v1 &+= x1; v2 &+= x2; v3 &+= x3; v4 &+= x4
                 offset += 32
             }
             // h = lane 0 · r² + lane 1 · r.
-            let z = Lanes.zero
-            let (w0, w1, w2, w3, w4) = Self.multiplyAdd(v0, v1, v2, v3, v4, r2r, z, z, z, z, z, r2r)
+            let (w0, w1, w2, w3, w4) = Self.multiply(v0, v1, v2, v3, v4, r2r)
             (h0, h1, h2, h3, h4) = Self.carry(
                 w0[0] &+ w0[1], w1[0] &+ w1[1], w2[0] &+ w2[1], w3[0] &+ w3[1], w4[0] &+ w4[1])
         }
