@@ -1,6 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Hot crypto kernels are built a second time for AVX2 and picked at run time by CPUID (see SixplaneKernelsAVX2).
+#if arch(x86_64)
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+#else
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-O"])]
+#endif
+
 let package = Package(
     name: "Sixplane",
     platforms: [.macOS(.v15)],
@@ -19,9 +26,14 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "SixplaneKernelsAVX2",
+            swiftSettings: avx2Flags
+        ),
+        .target(
             name: "SixplaneCore",
             dependencies: [
                 "CSixplaneCrypto",
+                "SixplaneKernelsAVX2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -143,3 +143,56 @@ private func referenceSalsa20(key: [UInt8], nonce: [UInt8], rounds: Int, counter
         }
     }
 }
+
+/// The AVX2 kernels (eight-lane Salsa20, four-lane Poly1305) give exactly what the baseline kernels give.
+@Suite struct KernelDispatchTests {
+    @Test func thisMachineHasAVX2() {
+        // The development and CI machines do; elsewhere the dispatch tests below still compare the baseline with
+        // the references, and this one documents why the AVX2 path was not exercised.
+        withKnownIssue("no AVX2 on this CPU: the AVX2 kernels are not exercised here", isIntermittent: true) {
+            #expect(CPU.hasAVX2)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func salsa20Kernels(avx2: Bool) {
+        guard !avx2 || CPU.hasAVX2 else { return }
+        var rng = SeededGenerator(seed: 512)
+        for length in [511, 512, 513, 1023, 1024, 1400, 1464, 4096, 10_000] {
+            for rounds in [12, 20] {
+                let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let nonce = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                var cipher = Salsa20(key: key, nonce: nonce, rounds: rounds)
+                cipher.useAVX2 = avx2
+                cipher.counter = 0xffff_fffa  // the batches cross the 32-bit counter boundary
+                var data = [UInt8](repeating: 0, count: length)
+                cipher.crypt(&data)
+                var reference = Salsa20(key: key, nonce: nonce, rounds: rounds)
+                reference.useAVX2 = false
+                reference.counter = 0xffff_fffa
+                var expected = [UInt8](repeating: 0, count: length)
+                reference.crypt(&expected)
+                #expect(data == expected, "avx2=\(avx2) rounds \(rounds) length \(length)")
+                #expect(cipher.counter == reference.counter)
+            }
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func poly1305Kernels(avx2: Bool) {
+        guard !avx2 || CPU.hasAVX2 else { return }
+        var rng = SeededGenerator(seed: 64)
+        for length in [0, 15, 63, 64, 65, 127, 128, 129, 200, 1373, 1400, 4096, 9999] {
+            for ones in [false, true] {
+                let key = ones ? [UInt8](repeating: 0xff, count: 32) : (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let message = ones ? [UInt8](repeating: 0xff, count: length) : (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                var p = Poly1305(key: key)
+                p.useAVX2 = avx2
+                message.withUnsafeBytes { p.update($0) }
+                var reference = ReferencePoly1305(key: key)
+                message.withUnsafeBytes { reference.update($0) }
+                #expect(p.finalize() == reference.finalize(), "avx2=\(avx2) length \(length) ones \(ones)")
+            }
+        }
+    }
+}

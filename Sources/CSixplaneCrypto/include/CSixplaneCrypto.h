@@ -37,6 +37,9 @@ void sixplane_gcm_free(void *context);
 /// Returns 1 on success.
 int sixplane_gmac(const void *context, const uint8_t nonce[12], const uint8_t *ad, size_t ad_length, uint8_t tag[16]);
 
+/// 1 if this CPU has AVX2 (and the OS saves its registers), else 0.
+int sixplane_cpu_has_avx2(void);
+
 #ifdef __cplusplus
 }
 #endif

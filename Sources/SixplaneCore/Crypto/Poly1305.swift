@@ -5,6 +5,8 @@
 /// h ← h·r⁴ + (m₁, m₂)·r² + (m₃, m₄), where lane 0 carries the even blocks and lane 1 the odd ones. The products
 /// with the accumulator and with the first message pair are independent, so the step is not bound by the latency of
 /// one long multiply-and-carry chain. Short inputs and tails go one block at a time.
+import SixplaneKernelsAVX2
+
 public struct Poly1305: Sendable {
     typealias Lanes = SIMD2<UInt64>
     private static let mask26: UInt64 = 0x3ff_ffff
@@ -14,6 +16,10 @@ public struct Poly1305: Sendable {
     /// For the vector path: lanes (r⁴, r⁴), (r², r²) and the final (r², r).
     private let r4: VectorLimbs, r2: VectorLimbs, r2r: VectorLimbs
     private let pad0, pad1: UInt64
+    /// r¹…r⁴ for the four-lane AVX2 kernel, laid out as it reads them (nine words each).
+    private let powers: (Limbs, Limbs, Limbs, Limbs)
+    /// Whether to use the four-lane AVX2 kernel for runs of 64 bytes and more.
+    public var useAVX2: Bool = CPU.hasAVX2
     private var h = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
     private var pending: SIMD16<UInt8> = .zero
     private var pendingCount = 0
@@ -46,7 +52,9 @@ public struct Poly1305: Sendable {
         let t1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & 0x0fff_fffc_0fff_fffc
         let r = Limbs(Self.split(t0, t1, hibit: 0))
         let rr = Limbs(Self.multiply(r.v0, r.v1, r.v2, r.v3, r.v4, r))
+        let r3 = Limbs(Self.multiply(rr.v0, rr.v1, rr.v2, rr.v3, rr.v4, r))
         let r4 = Limbs(Self.multiply(rr.v0, rr.v1, rr.v2, rr.v3, rr.v4, rr))
+        powers = (r, rr, r3, r4)
         self.r = r
         self.r4 = VectorLimbs(r4, r4)
         self.r2 = VectorLimbs(rr, rr)
@@ -267,13 +275,24 @@ public struct Poly1305: Sendable {
     }
 
     private mutating func blocks(_ p: UnsafeRawPointer, _ count: Int, hibit: UInt64) {
-        var (h0, h1, h2, h3, h4) = h
         var offset = 0
-        if count >= 64 {
+        if useAVX2, count >= 64 {
+            let whole = count & ~63
+            withUnsafeMutableBytes(of: &h) { hp in
+                withUnsafeBytes(of: powers) { pp in
+                    poly1305BlocksAVX2(
+                        p, count: whole, hibit: hibit, h: hp.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                        powers: pp.baseAddress!.assumingMemoryBound(to: UInt64.self))
+                }
+            }
+            offset = whole
+        }
+        var (h0, h1, h2, h3, h4) = h
+        if count - offset >= 64 {
             // Lane 0 starts as h + m₀, lane 1 as m₁.
-            var (v0, v1, v2, v3, v4) = Self.pair(p, 0, hibit)
+            var (v0, v1, v2, v3, v4) = Self.pair(p, offset, hibit)
             v0 &+= Lanes(h0, 0); v1 &+= Lanes(h1, 0); v2 &+= Lanes(h2, 0); v3 &+= Lanes(h3, 0); v4 &+= Lanes(h4, 0)
-            offset = 32
+            offset += 32
             while count - offset >= 64 {
                 let (x0, x1, x2, x3, x4) = Self.pair(p, offset, hibit)
                 let (y0, y1, y2, y3, y4) = Self.pair(p, offset + 32, hibit)

@@ -1,3 +1,5 @@
+import SixplaneKernelsAVX2
+
 #if _endian(big)
 #error("Salsa20 loads its little-endian words straight from memory; big-endian hosts are not supported")
 #endif
@@ -16,6 +18,8 @@ public struct Salsa20: Sendable {
     /// The number of the next keystream block.
     public var counter: UInt64
     @usableFromInline let doubleRounds: Int
+    /// Whether to use the eight-lane AVX2 kernel for runs of 512 bytes and more.
+    public var useAVX2: Bool = CPU.hasAVX2
 
     /// - Parameters:
     ///   - key: 32 bytes.
@@ -39,6 +43,18 @@ public struct Salsa20: Sendable {
         guard let base = buffer.baseAddress else { return }
         var offset = 0
         let count = buffer.count
+        if useAVX2, count >= 512 {
+            let batches = count / 512
+            withUnsafeBytes(of: key) { k in
+                withUnsafeBytes(of: nonce) { n in
+                    salsa20XorAVX2(
+                        key: k.baseAddress!, nonce: n.baseAddress!, counter: counter, doubleRounds: doubleRounds,
+                        data: base, batches: batches)
+                }
+            }
+            counter &+= UInt64(batches * 8)
+            offset = batches * 512
+        }
         let k = Self.rotations()
         while count - offset >= 256 {
             block4(xorInto: base + offset, k)
