@@ -5,6 +5,12 @@ public struct Capability: Equatable, Sendable {
         public var to: Address
         public var from: Address
         public var signature: [UInt8]
+
+        public init(to: Address, from: Address, signature: [UInt8]) {
+            self.to = to
+            self.from = from
+            self.signature = signature
+        }
     }
 
     public static let maxRules = 64

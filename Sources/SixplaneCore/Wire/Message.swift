@@ -17,7 +17,11 @@ public enum Message: Equatable, Sendable {
     case multicastFrame(MulticastFrame)
     case pushDirectPaths(PushDirectPaths)
     case userMessage(UserMessage)
-    /// ACK, QOS_MEASUREMENT, REMOTE_TRACE, PATH_NEGOTIATION_REQUEST and unknown verbs: kept, not interpreted.
+    case ack(Ack)
+    case qosMeasurement(QoSMeasurement)
+    case remoteTrace(RemoteTrace)
+    case pathNegotiationRequest(PathNegotiationRequest)
+    /// Verbs this implementation does not know (0x0f, 0x11, 0x17…): kept, not interpreted.
     case opaque(verb: UInt8, payload: [UInt8])
 
     /// What an OK carries, by the verb it answers.
@@ -67,8 +71,10 @@ public enum Message: Equatable, Sendable {
         case .multicastFrame: self = .multicastFrame(try MulticastFrame(payload: payload))
         case .pushDirectPaths: self = .pushDirectPaths(try PushDirectPaths(payload: payload))
         case .userMessage: self = .userMessage(try UserMessage(payload: payload))
-        case .ack, .qosMeasurement, .remoteTrace, .pathNegotiationRequest:
-            self = .opaque(verb: verbByte, payload: payload)
+        case .ack: self = .ack(try Ack(payload: payload))
+        case .qosMeasurement: self = .qosMeasurement(try QoSMeasurement(payload: payload))
+        case .remoteTrace: self = .remoteTrace(try RemoteTrace(payload: payload))
+        case .pathNegotiationRequest: self = .pathNegotiationRequest(try PathNegotiationRequest(payload: payload))
         }
     }
 
@@ -118,6 +124,10 @@ public enum Message: Equatable, Sendable {
         case .multicastFrame: Verb.multicastFrame.rawValue
         case .pushDirectPaths: Verb.pushDirectPaths.rawValue
         case .userMessage: Verb.userMessage.rawValue
+        case .ack: Verb.ack.rawValue
+        case .qosMeasurement: Verb.qosMeasurement.rawValue
+        case .remoteTrace: Verb.remoteTrace.rawValue
+        case .pathNegotiationRequest: Verb.pathNegotiationRequest.rawValue
         case .opaque(let verb, _): verb
         }
     }
@@ -153,6 +163,10 @@ public enum Message: Equatable, Sendable {
         case .multicastFrame(let m): m.write(to: &out)
         case .pushDirectPaths(let m): m.write(to: &out)
         case .userMessage(let m): m.write(to: &out)
+        case .ack(let m): m.write(to: &out)
+        case .qosMeasurement(let m): m.write(to: &out)
+        case .remoteTrace(let m): m.write(to: &out)
+        case .pathNegotiationRequest(let m): m.write(to: &out)
         case .opaque(_, let b): out += b
         }
         return out

@@ -44,7 +44,8 @@ public struct ExtFrame: Equatable, Sendable {
         etherType: UInt16, data: [UInt8]
     ) {
         self.network = network
-        self.flags = flags
+        // The presence bit follows the field, so that a decoded message equals the one that was built.
+        self.flags = com == nil ? flags & ~Self.flagCOM : flags | Self.flagCOM
         self.com = com
         self.destination = destination
         self.source = source
@@ -97,7 +98,11 @@ public struct MulticastFrame: Equatable, Sendable {
         source: MAC? = nil, group: MulticastGroup, etherType: UInt16, data: [UInt8]
     ) {
         self.network = network
-        self.flags = flags
+        var f = flags & ~(Self.flagCOM | Self.flagGatherLimit | Self.flagSourceMAC)
+        if com != nil { f |= Self.flagCOM }
+        if gatherLimit != nil { f |= Self.flagGatherLimit }
+        if source != nil { f |= Self.flagSourceMAC }
+        self.flags = f
         self.com = com
         self.gatherLimit = gatherLimit
         self.source = source

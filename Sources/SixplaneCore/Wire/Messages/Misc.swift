@@ -84,3 +84,94 @@ public struct UserMessage: Equatable, Sendable {
         out += data
     }
 }
+
+/// ACK (0x12), multipath only: bytes received, big-endian. 1.14.1 ignores it.
+public struct Ack: Equatable, Sendable {
+    public var bytesReceived: UInt32
+
+    public init(bytesReceived: UInt32) { self.bytesReceived = bytesReceived }
+
+    public init(payload: [UInt8]) throws(WireError) {
+        var r = ByteReader(payload, context: "ACK")
+        bytesReceived = try r.readUInt32("bytes received")
+        try r.expectEnd()
+    }
+
+    public func write(to out: inout [UInt8]) { out.appendUInt32(bytesReceived) }
+}
+
+/// QOS_MEASUREMENT (0x13), multipath only: `{packetID(8) holdingTime(2)}…`. The reference copies these in host byte
+/// order, so x86 senders write them little-endian; they are read that way here.
+public struct QoSMeasurement: Equatable, Sendable {
+    public struct Record: Equatable, Sendable {
+        public var packetID: UInt64
+        public var holdingTime: UInt16
+
+        public init(packetID: UInt64, holdingTime: UInt16) {
+            self.packetID = packetID
+            self.holdingTime = holdingTime
+        }
+    }
+
+    /// ZT_QOS_TABLE_SIZE.
+    public static let maxRecords = 128
+    public var records: [Record]
+
+    public init(records: [Record]) { self.records = records }
+
+    public init(payload: [UInt8]) throws(WireError) {
+        guard payload.count % 10 == 0, payload.count / 10 <= Self.maxRecords else {
+            throw WireError(.malformed, "QOS_MEASUREMENT: \(payload.count) bytes is not 1…128 ten-byte records")
+        }
+        records = stride(from: 0, to: payload.count, by: 10).map { i in
+            let id = payload[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return Record(packetID: id, holdingTime: UInt16(payload[i + 8]) | UInt16(payload[i + 9]) << 8)
+        }
+    }
+
+    public func write(to out: inout [UInt8]) {
+        for r in records {
+            for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: r.packetID >> (8 * UInt64(i)))) }
+            out.append(UInt8(r.holdingTime & 0xff))
+            out.append(UInt8(r.holdingTime >> 8))
+        }
+    }
+}
+
+/// PATH_NEGOTIATION_REQUEST (0x16), multipath only: the sender's path utility, a big-endian signed 16-bit number.
+public struct PathNegotiationRequest: Equatable, Sendable {
+    public var utility: Int16
+
+    public init(utility: Int16) { self.utility = utility }
+
+    public init(payload: [UInt8]) throws(WireError) {
+        var r = ByteReader(payload, context: "PATH_NEGOTIATION_REQUEST")
+        utility = Int16(bitPattern: try r.readUInt16("utility"))
+        try r.expectEnd()
+    }
+
+    public func write(to out: inout [UInt8]) { out.appendUInt16(UInt16(bitPattern: utility)) }
+}
+
+/// REMOTE_TRACE (0x15): diagnostic dictionaries, each ended by a NUL.
+public struct RemoteTrace: Equatable, Sendable {
+    /// ZT_MAX_REMOTE_TRACE_SIZE.
+    public static let maxTraceLength = 10000
+    public var traces: [ConfigDictionary]
+
+    public init(traces: [ConfigDictionary]) { self.traces = traces }
+
+    public init(payload: [UInt8]) throws(WireError) {
+        traces = []
+        for piece in payload.split(separator: 0, omittingEmptySubsequences: true) {
+            traces.append(try ConfigDictionary(parsing: Array(piece), maxLength: Self.maxTraceLength))
+        }
+    }
+
+    public func write(to out: inout [UInt8]) {
+        for t in traces {
+            out += t.encoded
+            out.append(0)
+        }
+    }
+}
