@@ -1,0 +1,58 @@
+/// A network this node has joined: its config, status, and what it knows of the other members.
+public final class Network {
+    public let id: NetworkID
+    public let mac: MAC
+    public internal(set) var status: NetworkStatus = .requestingConfiguration
+    public internal(set) var config: NetworkConfig?
+    /// The config dictionary as signed by the controller (what is stored and compared).
+    var configBytes: [UInt8]?
+    var assembler: ConfigAssembler
+    var lastConfigRequest: Int64 = 0
+    var lastConfigReceived: Int64 = 0
+    /// When the config last changed: credentials must then be pushed again.
+    var configChanged: Int64 = 0
+    var members: [Address: Membership] = [:]
+    /// Groups our host subscribed to on the tap (the address-resolution groups of our IPs are added to these).
+    var subscriptions: Set<MulticastGroup> = []
+    var lastAnnounce: Int64 = 0
+    /// Who wants which group (from LIKEs and gather results), with when we heard.
+    var groupMembers: [MulticastGroup: [Address: Int64]] = [:]
+    var lastGather: [MulticastGroup: Int64] = [:]
+    /// Multicasts waiting for members to be learned (5 s).
+    var pendingMulticasts: [(group: MulticastGroup, frame: MulticastFrame, queued: Int64, sentTo: Set<Address>)] = []
+
+    init(id: NetworkID, node: Address) {
+        self.id = id
+        mac = MAC(node: node, network: id)
+        assembler = ConfigAssembler(network: id)
+    }
+
+    var state: NetworkState {
+        NetworkState(network: id, status: status, config: config, mac: mac, joined: true)
+    }
+
+    /// The groups we announce: the tap's, plus ARP (IPv4) and solicited-node (IPv6) groups of our addresses, plus
+    /// broadcast when the network enables it.
+    var announcedGroups: Set<MulticastGroup> {
+        var groups = subscriptions
+        for ip in config?.staticIPs ?? [] {
+            switch ip.address {
+            case .v4(let a): groups.insert(.arp(a))
+            case .v6(let a): groups.insert(.solicitedNode(a))
+            }
+        }
+        if config?.broadcastEnabled == true { groups.insert(.broadcast) }
+        return groups
+    }
+
+    /// Whether `peer` may exchange frames with us here: public network, or its certificate agrees with ours and is
+    /// not revoked.
+    func gate(_ peer: Peer) -> Bool {
+        guard let config else { return false }
+        if config.isPublic { return true }
+        guard let mine = config.com, let membership = members[peer.address], let theirs = membership.com else {
+            return false
+        }
+        return theirs.timestamp > membership.revokedBefore && mine.agrees(with: theirs, otherIdentity: peer.identity)
+    }
+}

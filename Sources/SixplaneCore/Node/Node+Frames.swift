@@ -1,0 +1,230 @@
+extension Node {
+    // MARK: From the tap
+
+    /// The host read a frame from the tap of `network`.
+    public func receive(frame: EthernetFrame, network id: NetworkID, now: Int64) {
+        guard let network = networks[id], let config = network.config else {
+            drop(.noConfig)
+            return
+        }
+        // Frames from MACs other than ours would be bridged traffic; Sixplane nodes are not bridges.
+        guard frame.source == network.mac else {
+            drop(.spoofedSource)
+            return
+        }
+        if frame.destination.isMulticast {
+            var group = MulticastGroup(mac: frame.destination)
+            if frame.destination.isBroadcast {
+                if frame.etherType == 0x0806, let target = Self.arpRequestTarget(frame.payload) {
+                    group = .arp(target)
+                } else if !config.broadcastEnabled {
+                    drop(.noRoute)
+                    return
+                }
+            } else if frame.etherType == 0x86dd, config.ndpEmulation,
+                let answer = NDPEmulator.advertisement(
+                    destination: frame.destination, source: frame.source, etherType: frame.etherType,
+                    payload: frame.payload, network: id, node: address, staticIPs: config.staticIPs)
+            {
+                statistics.ndpEmulated += 1
+                answer.payload.withUnsafeBytes {
+                    host.deliver(network: id, source: answer.source, destination: answer.destination, etherType: answer.etherType, payload: $0)
+                }
+                return
+            }
+            guard config.multicastLimit > 0 else {
+                drop(.noRoute)
+                return
+            }
+            guard rulesAllow(config, frame, from: address, to: Address(truncating: 0), inbound: false) else { return }
+            sendMulticast(frame, group: group, network: network, now: now)
+            return
+        }
+        if frame.destination == network.mac {
+            frame.payload.withUnsafeBytes {
+                host.deliver(network: id, source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0)
+            }
+            return
+        }
+        guard let member = frame.destination.node(on: id), member != address else {
+            drop(.noRoute)
+            return
+        }
+        guard rulesAllow(config, frame, from: address, to: member, inbound: false) else { return }
+        statistics.framesOut[id, default: 0] += 1
+        let message = Message.frame(Frame(network: id, etherType: frame.etherType, data: frame.payload))
+        if let peer = topology.peers[member] {
+            pushCredentialsIfNeeded(network, to: peer, now: now)
+            send(message, to: peer, now: now)
+        } else {
+            send(message, toAddress: member, now: now)
+        }
+    }
+
+    /// The target of an IPv4 ARP request (Ethernet/IPv4, opcode 1), which picks the multicast group.
+    static func arpRequestTarget(_ p: [UInt8]) -> IPv4Address? {
+        guard p.count >= 28, p[0] == 0, p[1] == 1, p[2] == 0x08, p[3] == 0x00, p[4] == 6, p[5] == 4, p[6] == 0,
+            p[7] == 1
+        else { return nil }
+        return IPv4Address(bytes: p[24..<28])
+    }
+
+    func rulesAllow(_ config: NetworkConfig, _ frame: EthernetFrame, from: Address, to: Address, inbound: Bool) -> Bool {
+        if config.rules.count == 1 && config.rules[0] == .accept { return true }
+        let info = RulesEngine.FrameInfo(
+            sourceAddress: from, destinationAddress: to, sourceMAC: frame.source, destinationMAC: frame.destination,
+            etherType: frame.etherType, payload: frame.payload, inbound: inbound)
+        switch RulesEngine.evaluate(config.rules, info).0 {
+        case .accept: return true
+        default:
+            drop(.rulesDropped)
+            return false
+        }
+    }
+
+    // MARK: From the network
+
+    func receiveFrame(
+        _ frame: Frame, from peer: Peer, packetID: UInt64, packet: [UInt8], address: InetAddress, localSocket: Int,
+        now: Int64
+    ) {
+        guard let network = networks[frame.network] else { return }
+        guard network.gate(peer) else {
+            refuseForCredentials(network, peer: peer, verb: .frame, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+            return
+        }
+        let ethernet = EthernetFrame(destination: network.mac, source: MAC(node: peer.address, network: network.id), etherType: frame.etherType, payload: frame.data)
+        deliverFromPeer(ethernet, network: network, peer: peer, now: now)
+    }
+
+    func receiveExtFrame(
+        _ frame: ExtFrame, from peer: Peer, packetID: UInt64, packet: [UInt8], address: InetAddress, localSocket: Int,
+        now: Int64
+    ) {
+        guard let network = networks[frame.network] else { return }
+        if let com = frame.com { receiveCredentials(NetworkCredentials(coms: [com]), from: peer, now: now) }
+        guard network.gate(peer) else {
+            refuseForCredentials(network, peer: peer, verb: .extFrame, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+            return
+        }
+        // No bridging: the source must be the sender's own MAC, the destination ours (or multicast).
+        guard frame.source == MAC(node: peer.address, network: network.id),
+            frame.destination == network.mac || (frame.destination.isMulticast && (network.config?.multicastLimit ?? 0) > 0)
+        else {
+            drop(.spoofedSource)
+            return
+        }
+        if frame.flags & ExtFrame.flagAckRequested != 0 {
+            send(.ok(InReplyTo(verb: .extFrame, packetID: packetID), .extFrame(network.id)), to: peer, now: now)
+        }
+        deliverFromPeer(
+            EthernetFrame(destination: frame.destination, source: frame.source, etherType: frame.etherType, payload: frame.data),
+            network: network, peer: peer, now: now)
+    }
+
+    /// Checks the sender's source addresses and the rules, then writes the frame to our tap.
+    func deliverFromPeer(_ frame: EthernetFrame, network: Network, peer: Peer, now: Int64) {
+        guard let config = network.config else { return }
+        peer.lastActivity = now
+        peer.lastTrusted = now
+        let allowed = frame.payload.withUnsafeBytes {
+            sourceAllowed(etherType: frame.etherType, payload: $0, peer: peer.address, network: network)
+        }
+        guard allowed else {
+            drop(.spoofedSource)
+            return
+        }
+        guard rulesAllow(config, frame, from: peer.address, to: address, inbound: true) else { return }
+        statistics.framesIn[network.id, default: 0] += 1
+        frame.payload.withUnsafeBytes {
+            host.deliver(network: network.id, source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0)
+        }
+    }
+
+    /// A frame from a peer that has not shown a valid certificate: ask for it, and keep the frame a few seconds in
+    /// case it arrives (as 1.14.1 does).
+    func refuseForCredentials(
+        _ network: Network, peer: Peer, verb: Verb, packetID: UInt64, packet: [UInt8], address: InetAddress,
+        localSocket: Int, now: Int64
+    ) {
+        drop(.notAMember)
+        send(.error(ErrorMessage(inReplyTo: InReplyTo(verb: verb, packetID: packetID), code: .needMembershipCertificate, network: network.id)), to: peer, now: now)
+        guard !parkedFrames.contains(where: { $0.packet == packet }) else { return }
+        if parkedFrames.count >= 64 { parkedFrames.removeFirst() }
+        parkedFrames.append((packet, peer.address, address, localSocket, now, now))
+    }
+
+    /// Whether `peer` may send this frame's source address on `network`: its own 6PLANE /80 and RFC4193 address,
+    /// the addresses its certificate of ownership lists, addresses behind routes through it, link-local and
+    /// unspecified sources. Stricter than ZeroTier, which accepts any source.
+    func sourceAllowed(etherType: UInt16, payload p: UnsafeRawBufferPointer, peer: Address, network: Network) -> Bool {
+        guard configuration.strictSourceAddresses else { return true }
+        switch etherType {
+        case 0x86dd:
+            guard p.count >= 40 else { return false }
+            let source = IPv6Address(bytes: UnsafeRawBufferPointer(rebasing: p[8..<24]))
+            if source.high == 0 && source.low == 0 { return true }  // :: (duplicate address detection)
+            if source.high >> 54 == 0x3fa { return true }  // fe80::/10, link-local
+            if SixPlane.owner(of: source, in: network.id) == peer { return true }
+            if RFC4193.owner(of: source, in: network.id) == peer { return true }
+            return owns(peer, .v6(source), network)
+        case 0x0800:
+            guard p.count >= 20 else { return false }
+            let source = IPv4Address(bytes: UnsafeRawBufferPointer(rebasing: p[12..<16]))
+            return source.rawValue == 0 || !hasOwnedIPv4(peer, network) || owns(peer, .v4(source), network)
+        case 0x0806:
+            guard p.count >= 28, p[2] == 0x08, p[3] == 0x00 else { return true }
+            let sender = IPv4Address(bytes: UnsafeRawBufferPointer(rebasing: p[14..<18]))
+            return sender.rawValue == 0 || !hasOwnedIPv4(peer, network) || owns(peer, .v4(sender), network)
+        default:
+            return true
+        }
+    }
+
+    /// The peer's certificates of ownership list `ip`, or `ip` lies behind a managed route whose gateway it owns.
+    private func owns(_ peer: Address, _ ip: IPAddress, _ network: Network) -> Bool {
+        guard let membership = network.members[peer] else { return false }
+        for coo in membership.ownership.values where coo.owns(ip) { return true }
+        for route in network.config?.routes ?? [] {
+            guard let via = route.via, route.target.contains(ip) else { continue }
+            for coo in membership.ownership.values where coo.owns(via) { return true }
+        }
+        return false
+    }
+
+    private func hasOwnedIPv4(_ peer: Address, _ network: Network) -> Bool {
+        guard let membership = network.members[peer] else { return false }
+        for coo in membership.ownership.values {
+            for thing in coo.things {
+                if case .ipv4 = thing { return true }
+            }
+        }
+        return false
+    }
+
+    /// Re-runs parked frames whose sender may have shown its certificate since; gives up after 5 s.
+    func retryParkedFrames(now: Int64) {
+        guard !parkedFrames.isEmpty else { return }
+        let due = parkedFrames.filter { now - $0.lastTry >= Timers.gateRetry }
+        parkedFrames.removeAll { now - $0.parked > Timers.gateRetryGiveUp || now - $0.lastTry >= Timers.gateRetry }
+        for item in due where now - item.parked <= Timers.gateRetryGiveUp {
+            guard let peer = topology.peers[item.peer] else { continue }
+            var opened = item.packet
+            guard case .success(let decoded) = PacketCodec.open(&opened, keys: peer.keys),
+                let message = try? Message(verb: decoded.verb, payload: decoded.payload)
+            else { continue }
+            let passes: Bool
+            switch message {
+            case .frame(let f): passes = networks[f.network]?.gate(peer) ?? false
+            case .extFrame(let f): passes = networks[f.network]?.gate(peer) ?? false
+            case .multicastFrame(let f): passes = networks[f.network]?.gate(peer) ?? false
+            default: passes = false
+            }
+            if passes {
+                dispatch(message, from: peer, packetID: decoded.header.id, hops: 0, packet: item.packet, address: item.address, localSocket: item.localSocket, now: now)
+            } else {
+                parkedFrames.append((item.packet, item.peer, item.address, item.localSocket, item.parked, now))
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+extension Node {
+    /// A suite-0 HELLO: the one packet whose key comes from the identity inside it.
+    func receiveHello(_ packet: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
+        let payload = Array(packet[Packet.payloadOffset...])
+        guard let hello = try? Hello(payload: payload, decryptedTail: false) else {
+            drop(.malformed)
+            return
+        }
+        let source = Address(bytes: packet[Packet.sourceOffset..<Packet.flagsOffset])
+        guard hello.protocolVersion >= Packet.minimumProtocolVersion, hello.identity.address == source else {
+            drop(.malformed)
+            return
+        }
+        let peer: Peer
+        if let known = topology.peers[source] {
+            guard known.identity == hello.identity else {
+                // Someone else claims this address. Answer with a collision error only if they own the key they sent.
+                guard passesIdentityGate(address, now: now),
+                    let keys = try? PeerKeys(local: identity, peer: hello.identity)
+                else { return }
+                var check = packet
+                guard (try? PacketArmor.dearmor(&check, keys: keys).get()) != nil else {
+                    drop(.badMAC)
+                    return
+                }
+                drop(.identityCollision)
+                let id = UInt64(bigEndian: packet.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+                let error = Message.error(ErrorMessage(inReplyTo: InReplyTo(verb: .hello, packetID: id), code: .identityCollision))
+                let reply = PacketCodec.seal(
+                    id: random(), destination: source, source: self.address, verb: error.verb, payload: error.payload,
+                    suite: .poly1305Salsa2012, keys: keys)
+                sendRaw(reply, to: address, localSocket: localSocket, now: now)
+                return
+            }
+            peer = known
+        } else {
+            guard passesIdentityGate(address, now: now) else {
+                drop(.rateLimited)
+                return
+            }
+            // Check the MAC before the (costly) identity validation.
+            guard let keys = try? PeerKeys(local: identity, peer: hello.identity) else {
+                drop(.invalidIdentity)
+                return
+            }
+            var check = packet
+            guard case .success = PacketArmor.dearmor(&check, keys: keys) else {
+                drop(.badMAC)
+                return
+            }
+            guard let added = addPeer(hello.identity, now: now) else { return }
+            peer = added
+        }
+        var verified = packet
+        guard case .success = PacketArmor.dearmor(&verified, keys: peer.keys) else {
+            drop(.badMAC)
+            return
+        }
+        statistics.packetsIn[Int(Verb.hello.rawValue)] += 1
+        // The moon list is hidden with cryptField.
+        if let tail = Hello.tailOffset(payload: payload) {
+            PacketArmor.cryptField(&verified, keys: peer.keys, start: tail, length: verified.count - tail)
+        }
+        guard let full = try? Hello(payload: Array(verified[Packet.payloadOffset...])) else {
+            drop(.malformed)
+            return
+        }
+        let hops = packet[Packet.flagsOffset] & 0x07
+        let id = UInt64(bigEndian: packet.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        received(from: peer, address: address, localSocket: localSocket, hops: hops, isOK: false, now: now)
+        answerHello(full, from: peer, packetID: id, hops: hops, address: address, localSocket: localSocket, now: now)
+    }
+
+    /// One new identity per interval from each /24 (IPv4) or /64 (IPv6) of sources.
+    func passesIdentityGate(_ address: InetAddress, now: Int64) -> Bool {
+        let interval = configuration.newIdentityInterval
+        guard interval > 0 else { return true }
+        let subnet: UInt64
+        switch address {
+        case .ipv4(let a, _): subnet = UInt64(a.rawValue >> 8)
+        case .ipv6(let a, _): subnet = a.high | 1 << 63
+        default: subnet = 0
+        }
+        if let last = identityGate[subnet], now - last < interval { return false }
+        identityGate[subnet] = now
+        if identityGate.count > 4096 { identityGate = identityGate.filter { now - $0.value < interval } }
+        return true
+    }
+
+    /// Replies OK(HELLO) over the path the HELLO came on, with world updates the sender lacks; then records the
+    /// sender's version (so this first reply to a new peer goes out with suite 1, as 1.14.1 does).
+    func answerHello(
+        _ hello: Hello, from peer: Peer, packetID: UInt64, hops: UInt8, address: InetAddress, localSocket: Int, now: Int64
+    ) {
+        var updates: [UInt8] = []
+        if hello.planetID == topology.planet.id, let theirs = hello.planetTimestamp, theirs < topology.planet.timestamp {
+            updates += topology.planet.serialized
+        }
+        for wanted in hello.moons {
+            if let moon = topology.moons.first(where: { $0.id == wanted.id }), wanted.timestamp < moon.timestamp {
+                updates += moon.serialized
+            }
+        }
+        let observed: InetAddress =
+            hops == 0 ? (hello.protocolVersion < 5 ? Self.withoutPort(address) : address) : .none
+        let ok = Message.ok(
+            InReplyTo(verb: .hello, packetID: packetID),
+            .hello(HelloOK(timestamp: hello.timestamp, observedAddress: observed, worldUpdates: updates)))
+        sendPacket(verb: ok.verb, payload: ok.payload, to: peer, now: now, via: (address, localSocket))
+        peer.setVersion(protocol: hello.protocolVersion, major: hello.major, minor: hello.minor, revision: hello.revision)
+    }
+
+    static func withoutPort(_ address: InetAddress) -> InetAddress {
+        switch address {
+        case .ipv4(let a, _): .ipv4(a, port: 0)
+        case .ipv6(let a, _): .ipv6(a, port: 0)
+        default: address
+        }
+    }
+
+    func receiveHelloOK(_ ok: HelloOK, from peer: Peer, hops: UInt8, address: InetAddress, now: Int64) {
+        guard ok.protocolVersion >= Packet.minimumProtocolVersion else { return }
+        if hops == 0 {
+            let latency = Int(clamping: now - Int64(bitPattern: ok.timestamp))
+            if latency >= 0 {
+                peer.latency = latency
+                if let i = peer.paths.firstIndex(where: { $0.address == address }) { peer.paths[i].latency = latency }
+            }
+            if let observed = ok.observedAddress, observed != .none, topology.isUpstream(peer.address) || !isRoot {
+                surfaceAddresses[observed] = now
+            }
+        }
+        peer.setVersion(protocol: ok.protocolVersion, major: ok.major, minor: ok.minor, revision: ok.revision)
+        guard let updates = ok.worldUpdates, !updates.isEmpty, topology.isUpstream(peer.address) else { return }
+        var r = ByteReader(updates, context: "world update")
+        while !r.isAtEnd {
+            guard let world = try? World(reading: &r) else { break }
+            if topology.update(with: world) {
+                host.store(world.kind == .planet ? .planet : .moon(world.id), data: world.serialized)
+                host.event(.worldUpdated(world.id, timestamp: world.timestamp))
+            }
+        }
+    }
+
+    /// "Reach this peer here": honored from upstreams only. Opens our NAT toward the address, then says HELLO (or
+    /// ECHO to peers whose version we know); the path is learned when the answer comes back over it.
+    func receiveRendezvous(_ r: Rendezvous, from peer: Peer, now: Int64) {
+        guard topology.isUpstream(peer.address) else {
+            drop(.notAnUpstream)
+            return
+        }
+        guard let target = topology.peers[r.peer], Path.isUsable(r.endpoint) else { return }
+        if target.paths.contains(where: { $0.address == r.endpoint && $0.isAlive(now) }) { return }
+        if case .ipv4 = r.endpoint {
+            var junk = [UInt8](repeating: 0, count: 4)
+            let bits = random()
+            for i in 0..<4 { junk[i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
+            _ = junk.withUnsafeBytes { host.send(datagram: $0, to: r.endpoint, localSocket: 0, ttl: 2) }
+        }
+        sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
+    }
+
+    /// Addresses a peer says it can be reached at: each new one is tried with a HELLO.
+    func receivePushDirectPaths(_ push: PushDirectPaths, from peer: Peer, now: Int64) {
+        // Once 8 pushes came each within 30 s of the last, ignore more until a 30 s pause.
+        if now - peer.lastPushDirectPathsReceived > 30_000 { peer.pushDirectPathsBurst = 0 }
+        peer.lastPushDirectPathsReceived = now
+        peer.pushDirectPathsBurst += 1
+        guard peer.pushDirectPathsBurst <= 8 else {
+            drop(.rateLimited)
+            return
+        }
+        var tried = 0
+        for p in push.paths where p.flags & PushDirectPaths.Path.flagForget == 0 {
+            guard Path.isUsable(p.address), peer.pathIndex(p.address, 0) == nil, tried < 8 else { continue }
+            tried += 1
+            sendHello(to: peer, address: p.address, localSocket: 0, now: now)
+        }
+    }
+
+    /// Tells a peer we share a network with where it can reach us directly.
+    func pushDirectPaths(to peer: Peer, now: Int64) {
+        var addresses = localAddresses.filter(Path.isUsable)
+        for (a, seen) in surfaceAddresses where now - seen < Timers.pathExpiration && !addresses.contains(a) {
+            addresses.append(a)
+        }
+        guard !addresses.isEmpty else { return }
+        peer.lastPushDirectPathsSent = now
+        send(.pushDirectPaths(PushDirectPaths(paths: addresses.prefix(16).map { PushDirectPaths.Path(address: $0) })), to: peer, now: now)
+    }
+}

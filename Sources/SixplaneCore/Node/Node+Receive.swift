@@ -1,0 +1,313 @@
+extension Node {
+    /// A UDP datagram arrived on `localSocket` from `address`.
+    public func receive(datagram: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
+        statistics.datagramsIn += 1
+        statistics.bytesIn += datagram.count
+        if datagram.count > 16, datagram[13] == Fragmentation.indicator {
+            receiveFragment(datagram, from: address, localSocket: localSocket, now: now)
+            return
+        }
+        guard datagram.count >= Packet.minimumLength else {
+            // The 4-byte NAT openers and anything else too short to be a packet.
+            drop(.tooShort)
+            return
+        }
+        let destination = Address(bytes: datagram[Packet.destinationOffset..<Packet.sourceOffset])
+        guard destination == self.address else {
+            relay(datagram, destination: destination, from: address, localSocket: localSocket, now: now, isFragment: false)
+            return
+        }
+        if datagram[Packet.flagsOffset] & Packet.flagFragmented != 0 {
+            let outcome = datagram.withUnsafeBytes { raw in
+                reassembler.receiveHead(raw, now: now) { assembled in
+                    handlePacket(Array(assembled), from: address, localSocket: localSocket, now: now)
+                }
+            }
+            countReassembly(outcome)
+            return
+        }
+        handlePacket(datagram, from: address, localSocket: localSocket, now: now)
+    }
+
+    private func receiveFragment(_ datagram: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
+        let destination = Address(bytes: datagram[Packet.destinationOffset..<Packet.sourceOffset])
+        guard destination == self.address else {
+            relay(datagram, destination: destination, from: address, localSocket: localSocket, now: now, isFragment: true)
+            return
+        }
+        let outcome = datagram.withUnsafeBytes { raw in
+            reassembler.receiveFragment(raw, now: now) { assembled in
+                handlePacket(Array(assembled), from: address, localSocket: localSocket, now: now)
+            }
+        }
+        countReassembly(outcome)
+    }
+
+    private func countReassembly(_ outcome: Reassembler.Outcome) {
+        switch outcome {
+        case .dropped(.malformed): drop(.fragmentMalformed)
+        case .dropped(.duplicate): drop(.fragmentDuplicate)
+        case .dropped(.inconsistent): drop(.fragmentInconsistent)
+        case .stored, .completed: break
+        }
+    }
+
+    // MARK: Relaying
+
+    /// Forwards a packet or fragment addressed to someone else, as roots do; ordinary nodes drop it.
+    func relay(_ datagram: [UInt8], destination: Address, from address: InetAddress, localSocket: Int, now: Int64, isFragment: Bool) {
+        guard isRoot else {
+            drop(.notAnUpstream)
+            return
+        }
+        let hopsOffset = isFragment ? 15 : Packet.flagsOffset
+        let hops = datagram[hopsOffset] & 0x07
+        guard hops < UInt8(Packet.relayMaxHops) else {
+            drop(.hopLimit)
+            return
+        }
+        var forwarded = datagram
+        forwarded[hopsOffset] = (forwarded[hopsOffset] & 0xf8) | (hops + 1)
+        if let peer = topology.peers[destination], let path = peer.bestPath(now), path.isAlive(now) {
+            statistics.relayed += 1
+            sendRaw(forwarded, to: path.address, localSocket: path.localSocket, now: now)
+            if !isFragment {
+                let source = Address(bytes: datagram[Packet.sourceOffset..<Packet.flagsOffset])
+                unite(source, destination, now: now)
+            }
+        } else if let root = topology.bestRoot(now, excluding: self.address), let path = root.bestPath(now),
+            path.address != address
+        {
+            statistics.relayed += 1
+            sendRaw(forwarded, to: path.address, localSocket: path.localSocket, now: now)
+        } else {
+            drop(.noRoute)
+        }
+    }
+
+    /// Introduces two peers we relay between to each other's direct addresses (RENDEZVOUS), at most every 30 s.
+    func unite(_ a: Address, _ b: Address, now: Int64) {
+        guard let pa = topology.peers[a], let pb = topology.peers[b],
+            let pathA = pa.bestPath(now), let pathB = pb.bestPath(now), pathA.isAlive(now), pathB.isAlive(now)
+        else { return }
+        let key = Topology.pairKey(a, b)
+        if let last = topology.lastUnite[key], now - last < Timers.uniteInterval { return }
+        topology.lastUnite[key] = now
+        send(.rendezvous(Rendezvous(peer: b, endpoint: pathB.address)), to: pa, now: now)
+        send(.rendezvous(Rendezvous(peer: a, endpoint: pathA.address)), to: pb, now: now)
+    }
+
+    // MARK: Packets for us
+
+    func handlePacket(_ packet: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
+        let source = Address(bytes: packet[Packet.sourceOffset..<Packet.flagsOffset])
+        guard source != self.address else {
+            drop(.fromSelf)
+            return
+        }
+        let suite = CipherSuite(flags: packet[Packet.flagsOffset])
+        if suite == .poly1305None, packet[Packet.verbOffset] & Packet.verbMask == Verb.hello.rawValue {
+            receiveHello(packet, from: address, localSocket: localSocket, now: now)
+            return
+        }
+        guard let peer = topology.peers[source] else {
+            if receiveQueue.count >= 32 { receiveQueue.removeFirst() }
+            receiveQueue.append((packet, address, localSocket, now))
+            requestWhois(source, now: now)
+            return
+        }
+        var opened = packet
+        let result = PacketCodec.open(&opened, keys: peer.keys)
+        guard case .success(let decoded) = result else {
+            switch result {
+            case .failure(.badMAC), .failure(.tooShort): drop(.badMAC)
+            case .failure(.unsupportedSuite): drop(.unsupportedSuite)
+            case .failure(.decompression): drop(.decompressionFailed)
+            case .success: break
+            }
+            return
+        }
+        let hops = packet[Packet.flagsOffset] & 0x07
+        statistics.packetsIn[Int(decoded.verb & Packet.verbMask)] += 1
+        let message: Message
+        do {
+            message = try Message(verb: decoded.verb, payload: decoded.payload)
+        } catch {
+            drop(.malformed)
+            return
+        }
+        let isOK: Bool
+        if case .ok(let inRe, _) = message {
+            guard replies.isExpected(inRe.packetID) else {
+                drop(.unexpectedReply)
+                return
+            }
+            isOK = true
+        } else {
+            isOK = false
+        }
+        received(from: peer, address: address, localSocket: localSocket, hops: hops, isOK: isOK, now: now)
+        dispatch(message, from: peer, packetID: decoded.header.id, hops: hops, packet: packet, address: address, localSocket: localSocket, now: now)
+    }
+
+    /// Liveness and path learning for any authenticated packet.
+    func received(from peer: Peer, address: InetAddress, localSocket: Int, hops: UInt8, isOK: Bool, now: Int64) {
+        peer.lastReceive = now
+        // Relayed packets say nothing about a direct path.
+        guard hops == 0 else { return }
+        if let i = peer.pathIndex(address, localSocket) {
+            peer.paths[i].lastReceive = now
+        } else if isOK {
+            if peer.learnPath(address, localSocket, now) { host.event(.pathLearned(peer.address, address)) }
+        } else if Path.isUsable(address) {
+            // Confirm an unknown path before using it: a HELLO there, answered by an OK that comes back over it.
+            sendHello(to: peer, address: address, localSocket: localSocket, now: now)
+        }
+    }
+
+    func dispatch(
+        _ message: Message, from peer: Peer, packetID: UInt64, hops: UInt8, packet: [UInt8], address: InetAddress,
+        localSocket: Int, now: Int64
+    ) {
+        switch message {
+        case .nop, .ack, .qosMeasurement, .pathNegotiationRequest, .remoteTrace, .userMessage, .opaque:
+            break
+        case .hello(let hello):
+            // A HELLO armored with suite 1 or 3 by a known peer: already authenticated.
+            answerHello(hello, from: peer, packetID: packetID, hops: hops, address: address, localSocket: localSocket, now: now)
+        case .error(let error): receiveError(error, from: peer, now: now)
+        case .ok(let inRe, let body): receiveOK(inRe, body, from: peer, hops: hops, address: address, now: now)
+        case .whois(let whois): answerWhois(whois, from: peer, packetID: packetID, now: now)
+        case .rendezvous(let r): receiveRendezvous(r, from: peer, now: now)
+        case .frame(let frame):
+            receiveFrame(frame, from: peer, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+        case .extFrame(let frame):
+            receiveExtFrame(frame, from: peer, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+        case .echo(let payload):
+            guard now - peer.lastEchoAnswered >= 166 else {
+                drop(.rateLimited)
+                return
+            }
+            peer.lastEchoAnswered = now
+            send(.ok(InReplyTo(verb: .echo, packetID: packetID), .echo(payload)), to: peer, now: now)
+        case .multicastLike(let like): receiveLike(like, from: peer, now: now)
+        case .networkCredentials(let creds): receiveCredentials(creds, from: peer, now: now)
+        case .networkConfigRequest(let request): receiveConfigRequest(request, from: peer, packetID: packetID, now: now)
+        case .networkConfig(let chunk): receiveConfigChunk(chunk, from: peer, pushID: packetID, now: now)
+        case .multicastGather(let gather): answerGather(gather, from: peer, packetID: packetID, now: now)
+        case .multicastFrame(let frame):
+            receiveMulticastFrame(frame, from: peer, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+        case .pushDirectPaths(let push): receivePushDirectPaths(push, from: peer, now: now)
+        }
+    }
+
+    func receiveOK(_ inRe: InReplyTo, _ body: Message.OKPayload, from peer: Peer, hops: UInt8, address: InetAddress, now: Int64) {
+        switch body {
+        case .hello(let ok): receiveHelloOK(ok, from: peer, hops: hops, address: address, now: now)
+        case .whois(let ok):
+            guard topology.isUpstream(peer.address) else {
+                drop(.notAnUpstream)
+                return
+            }
+            for id in ok.identities { _ = addPeer(id, now: now) }
+        case .networkConfig(let chunk): receiveConfigChunk(chunk, from: peer, pushID: nil, now: now)
+        case .multicastGather(let ok): learnMembers(ok.network, ok.group, ok.results.members, now: now)
+        case .multicastFrame(let ok):
+            if let results = ok.results { learnMembers(ok.network, ok.group, results.members, now: now) }
+        case .echo, .extFrame, .other:
+            break
+        }
+    }
+
+    func receiveError(_ error: ErrorMessage, from peer: Peer, now: Int64) {
+        guard let code = error.errorCode else { return }
+        switch code {
+        case .objectNotFound, .unsupportedOperation, .networkAccessDenied, .networkAuthenticationRequired:
+            guard error.inReplyTo.verb == Verb.networkConfigRequest.rawValue, let id = error.network,
+                let network = networks[id], id.controller == peer.address
+            else { return }
+            let status: NetworkStatus =
+                switch code {
+                case .networkAccessDenied: .accessDenied
+                case .networkAuthenticationRequired: .authenticationRequired
+                default: .notFound
+                }
+            if network.status != status {
+                network.status = status
+                host.networkChanged(network.state)
+                host.event(.networkStatus(id, status))
+            }
+        case .needMembershipCertificate:
+            guard let id = error.network, let network = networks[id], network.config?.com != nil else { return }
+            // At most once a second per peer and network.
+            if now - (peer.credentialsPushed[id] ?? 0) >= 1000 { pushCredentials(network, to: peer, now: now) }
+        case .identityCollision:
+            if topology.isUpstream(peer.address) { host.event(.identityCollision) }
+        case .unwantedMulticast:
+            guard let id = error.network, let network = networks[id], network.gate(peer), error.detail.count >= 18 else { return }
+            var r = ByteReader(Array(error.detail[8...]))
+            if let group = try? MulticastGroup(reading: &r) { multicastDirectory[id]?[group]?[peer.address] = nil }
+        default:
+            break
+        }
+    }
+
+    // MARK: WHOIS
+
+    func requestWhois(_ target: Address, now: Int64) {
+        if let pending = whoisPending[target] {
+            guard now - pending.last >= Timers.whoisRetry else { return }
+            whoisPending[target] = (pending.first, now)
+        } else {
+            whoisPending[target] = (now, now)
+        }
+        guard let root = topology.bestRoot(now, excluding: target), root.address != address else { return }
+        send(.whois(Whois(addresses: [target])), to: root, now: now, expectReply: true)
+    }
+
+    /// Learns a peer's identity (from HELLO or an upstream's WHOIS answer) and releases what waited for it.
+    @discardableResult
+    func addPeer(_ identity: Identity, now: Int64) -> Peer? {
+        if let existing = topology.peers[identity.address] {
+            return existing.identity == identity ? existing : nil
+        }
+        guard identity.address != address, configuration.validateIdentity(identity),
+            let keys = try? PeerKeys(local: self.identity, peer: identity)
+        else {
+            drop(.invalidIdentity)
+            return nil
+        }
+        let peer = Peer(identity: identity, keys: keys)
+        topology.peers[identity.address] = peer
+        host.event(.peerAdded(identity.address))
+        whoisPending[identity.address] = nil
+        let waitingIn = receiveQueue.filter { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == identity.address }
+        receiveQueue.removeAll { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == identity.address }
+        for w in waitingIn { handlePacket(w.packet, from: w.address, localSocket: w.localSocket, now: now) }
+        let waitingOut = sendQueue.filter { $0.destination == identity.address }
+        sendQueue.removeAll { $0.destination == identity.address }
+        for w in waitingOut {
+            sendPacket(verb: w.verb, payload: w.payload, to: peer, now: now, expectReply: w.expectReply)
+        }
+        return peer
+    }
+
+    func answerWhois(_ whois: Whois, from peer: Peer, packetID: UInt64, now: Int64) {
+        // Roots answer freely; others at most every 100 ms per peer.
+        if !isRoot {
+            guard now - peer.lastWhoisAnswered >= 100 else {
+                drop(.rateLimited)
+                return
+            }
+        }
+        peer.lastWhoisAnswered = now
+        let known = whois.addresses.compactMap { a -> Identity? in
+            a == address ? identity.publicOnly : topology.peers[a]?.identity
+        }
+        if !known.isEmpty {
+            send(.ok(InReplyTo(verb: .whois, packetID: packetID), .whois(WhoisOK(identities: Array(known.prefix(8))))), to: peer, now: now)
+        } else if !isRoot {
+            for a in whois.addresses.prefix(4) { requestWhois(a, now: now) }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+extension Node {
+    /// Background work; returns when the node wants to be called again.
+    @discardableResult
+    public func tick(now: Int64) -> Int64 {
+        retryWhois(now: now)
+        retryParkedFrames(now: now)
+        reassembler.expire(now: now)
+        if now >= nextPingCheck {
+            nextPingCheck = now + Timers.pingCheck
+            pingRoots(now: now)
+            pingPeers(now: now)
+            housekeeping(now: now)
+            refreshNetworks(now: now)
+            updateOnline(now: now)
+        }
+        return min(nextPingCheck, now + Timers.gateRetry)
+    }
+
+    private func retryWhois(now: Int64) {
+        for (target, pending) in whoisPending {
+            if now - pending.first > Timers.whoisGiveUp {
+                whoisPending[target] = nil
+                let stuck = receiveQueue.filter { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == target }.count
+                for _ in 0..<stuck { drop(.unknownPeer) }
+                receiveQueue.removeAll { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == target }
+                sendQueue.removeAll { $0.destination == target }
+            } else if now - pending.last >= Timers.whoisRetry {
+                requestWhois(target, now: now)
+            }
+        }
+        receiveQueue.removeAll { now - $0.queued > Timers.whoisGiveUp }
+    }
+
+    /// Roots: HELLO every 224 s on their paths, or every ping check to their listed endpoints while we have none.
+    private func pingRoots(now: Int64) {
+        for (rootAddress, endpoints) in topology.roots where rootAddress != address {
+            let identity = topology.rootIdentities[rootAddress]
+            let peer = topology.peers[rootAddress] ?? identity.flatMap { addPeer($0, now: now) }
+            guard let peer else { continue }
+            let live = peer.paths.filter { $0.isAlive(now) }
+            if live.isEmpty {
+                let v4 = endpoints.filter { if case .ipv4 = $0 { return true } else { return false } }
+                let v6 = endpoints.filter { if case .ipv6 = $0 { return true } else { return false } }
+                var rng = RandomSource(node: self)
+                let picks = [v4.randomElement(using: &rng), v6.randomElement(using: &rng)].compactMap { $0 }
+                for endpoint in picks {
+                    sendHello(to: peer, address: endpoint, localSocket: 0, now: now)
+                }
+            } else if now - peer.lastHelloSent >= Timers.upstreamHello {
+                for path in live { sendHello(to: peer, address: path.address, localSocket: path.localSocket, now: now) }
+            } else {
+                heartbeat(peer, now: now)
+            }
+        }
+    }
+
+    /// Active peers: a HELLO on each path every 60 s, an ECHO on any path quiet for 14 s.
+    private func pingPeers(now: Int64) {
+        for peer in topology.peers.values where !topology.isUpstream(peer.address) {
+            guard now - peer.lastActivity < Timers.peerActivity else { continue }
+            if now - peer.lastHelloSent >= Timers.peerPing {
+                for path in peer.paths where !path.isExpired(now) {
+                    sendHello(to: peer, address: path.address, localSocket: path.localSocket, now: now)
+                }
+                if peer.paths.isEmpty {
+                    // No direct path yet: a HELLO through the root keeps the peer's version known.
+                    sendPacket(verb: Verb.hello.rawValue, payload: helloPayload(to: .none, now: now), to: peer, now: now, expectReply: true)
+                    peer.lastHelloSent = now
+                }
+            } else {
+                heartbeat(peer, now: now)
+            }
+            sharePaths(with: peer, now: now)
+        }
+    }
+
+    private func heartbeat(_ peer: Peer, now: Int64) {
+        for path in peer.paths where path.isAlive(now) || !path.isExpired(now) {
+            guard now - path.lastSend >= Timers.pathHeartbeat else { continue }
+            if peer.protocolVersion >= 5 {
+                sendEcho(to: peer, path: path, now: now)
+            } else {
+                sendHello(to: peer, address: path.address, localSocket: path.localSocket, now: now)
+            }
+        }
+    }
+
+    /// PUSH_DIRECT_PATHS to peers we share a trusted network with: every 120 s, or 15 s while only relayed.
+    private func sharePaths(with peer: Peer, now: Int64) {
+        guard now - peer.lastTrusted < Timers.trust else { return }
+        let interval = peer.hasAlivePath(now) ? Timers.pushDirectPathsDirect : Timers.pushDirectPathsRelayed
+        guard now - peer.lastPushDirectPathsSent >= interval else { return }
+        pushDirectPaths(to: peer, now: now)
+    }
+
+    private func housekeeping(now: Int64) {
+        for peer in topology.peers.values {
+            peer.paths.removeAll { now - $0.lastReceive > Timers.pathExpiration * 2 }
+        }
+        for (a, peer) in topology.peers where !topology.isUpstream(a) && now - peer.lastReceive > Timers.peerActivity {
+            if now - peer.lastActivity > Timers.peerActivity {
+                host.store(.peer(a), data: peer.identity.serialized())
+                topology.peers[a] = nil
+            }
+        }
+        for (network, groups) in multicastDirectory {
+            for (group, members) in groups {
+                let live = members.filter { now - $0.value < Timers.multicastLikeExpire }
+                multicastDirectory[network]?[group] = live.isEmpty ? nil : live
+            }
+        }
+        surfaceAddresses = surfaceAddresses.filter { now - $0.value < Timers.pathExpiration }
+        for key in topology.lastUnite.keys where now - topology.lastUnite[key]! > Timers.uniteInterval * 4 {
+            topology.lastUnite[key] = nil
+        }
+    }
+
+    /// Config requests (every 5 s until configured, then every 60 s) and multicast announcements (60 s).
+    private func refreshNetworks(now: Int64) {
+        for network in networks.values {
+            let interval = network.config == nil ? Timers.configRetry : Timers.configRefresh
+            if now - network.lastConfigRequest >= interval { requestConfiguration(network, now: now) }
+            if network.config != nil, now - network.lastAnnounce >= Timers.multicastAnnounce {
+                announceMulticastGroups(network, now: now)
+            }
+        }
+    }
+
+    private func updateOnline(now: Int64) {
+        let online = topology.roots.keys.contains { topology.peers[$0].map { now - $0.lastReceive < Timers.online } ?? false }
+        if online != isOnline {
+            isOnline = online
+            host.event(online ? .online : .offline)
+        }
+    }
+}
+
+/// The node's random source as a `RandomNumberGenerator`.
+struct RandomSource: RandomNumberGenerator {
+    unowned let node: Node
+    mutating func next() -> UInt64 { node.random() }
+}

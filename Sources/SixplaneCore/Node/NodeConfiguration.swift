@@ -1,0 +1,63 @@
+/// How a node is set up: who it is, which worlds it trusts, and the knobs tests and deployments turn.
+public struct NodeConfiguration: Sendable {
+    /// This node's identity, with its secret key.
+    public var identity: Identity
+    /// The planet (default: ZeroTier's public one) and orbited moons.
+    public var planet: World
+    public var moons: [World]
+    /// Checks a new peer's identity (the memory-hard hash, ~7 ms). Simulations share a memoizing one.
+    public var validateIdentity: @Sendable (Identity) -> Bool
+    /// One new identity accepted per this many ms from each /24 (IPv4) or /64 (IPv6) of sources, as the
+    /// reference does against HELLO floods. 0 turns it off.
+    public var newIdentityInterval: Int64
+    /// Drop IPv6 and IPv4 frames whose source address the sending member does not own (ZeroTier accepts any source
+    /// in the network; see its issues #990 and #1123).
+    public var strictSourceAddresses: Bool
+    /// What config requests report as the OS (`o` key).
+    public var operatingSystem: String
+    /// Physical MTU for outgoing datagrams.
+    public var physicalMTU: Int
+
+    public init(
+        identity: Identity, planet: World = PublicPlanet.world, moons: [World] = [],
+        validateIdentity: @escaping @Sendable (Identity) -> Bool = { $0.isValid },
+        newIdentityInterval: Int64 = 2000, strictSourceAddresses: Bool = true,
+        operatingSystem: String = "linux/x86_64", physicalMTU: Int = Packet.defaultPhysicalMTU
+    ) {
+        self.identity = identity
+        self.planet = planet
+        self.moons = moons
+        self.validateIdentity = validateIdentity
+        self.newIdentityInterval = newIdentityInterval
+        self.strictSourceAddresses = strictSourceAddresses
+        self.operatingSystem = operatingSystem
+        self.physicalMTU = physicalMTU
+    }
+}
+
+/// ZeroTier 1.14.1's timers, in milliseconds.
+public enum Timers {
+    public static let pingCheck: Int64 = 5_000
+    public static let peerPing: Int64 = 60_000
+    public static let pathHeartbeat: Int64 = 14_000
+    public static let pathAlive: Int64 = 19_000
+    public static let pathExpiration: Int64 = 4 * 60_000 + 3_000
+    public static let peerActivity: Int64 = 500_000
+    public static let upstreamHello: Int64 = 14_000 * 16
+    public static let online: Int64 = 500_000
+    public static let trust: Int64 = 600_000
+    public static let whoisRetry: Int64 = 500
+    public static let whoisGiveUp: Int64 = 5_000
+    public static let configRetry: Int64 = 5_000
+    public static let configRefresh: Int64 = 60_000
+    public static let credentialPush: Int64 = 500_000
+    public static let multicastAnnounce: Int64 = 60_000
+    public static let multicastLikeExpire: Int64 = 600_000
+    public static let multicastGather: Int64 = 60_000
+    public static let gateRetry: Int64 = 500
+    public static let gateRetryGiveUp: Int64 = 5_000
+    public static let uniteInterval: Int64 = 30_000
+    public static let pushDirectPathsDirect: Int64 = 120_000
+    public static let pushDirectPathsRelayed: Int64 = 15_000
+    public static let helloProbe: Int64 = 1_000
+}

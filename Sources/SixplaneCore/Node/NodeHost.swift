@@ -1,0 +1,103 @@
+/// What a `Node` needs from the world around it. The node itself does no I/O: it calls these, synchronously, from
+/// inside its entry points, on whatever thread drives it.
+public protocol NodeHost: AnyObject {
+    /// Sends one UDP datagram from local socket `localSocket`. `ttl` is set only for the tiny NAT-opening packets.
+    /// Returns false if it could not be sent (the node then tries another path).
+    @discardableResult
+    func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool
+
+    /// Writes a frame to the tap of `network`.
+    func deliver(
+        network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer)
+
+    /// A network's configuration or status changed (joined, configured, reconfigured, denied, left).
+    func networkChanged(_ state: NetworkState)
+
+    /// Persists (or, with nil, deletes) a piece of state the node wants back after a restart.
+    func store(_ object: StateObject, data: [UInt8]?)
+
+    /// Random bits (packet ids, update ids, choices among peers).
+    func random() -> UInt64
+
+    /// Something worth a log line or a metric.
+    func event(_ event: NodeEvent)
+}
+
+/// A network as the host should configure it.
+public struct NetworkState: Equatable, Sendable {
+    public var network: NetworkID
+    public var status: NetworkStatus
+    public var config: NetworkConfig?
+    public var mac: MAC
+    /// False once the network has been left.
+    public var joined: Bool
+
+    public init(network: NetworkID, status: NetworkStatus, config: NetworkConfig?, mac: MAC, joined: Bool) {
+        self.network = network
+        self.status = status
+        self.config = config
+        self.mac = mac
+        self.joined = joined
+    }
+}
+
+/// A network's status, named as ZeroTier's API names them.
+public enum NetworkStatus: String, Sendable, CaseIterable {
+    case requestingConfiguration = "REQUESTING_CONFIGURATION"
+    case ok = "OK"
+    case accessDenied = "ACCESS_DENIED"
+    case notFound = "NOT_FOUND"
+    case portError = "PORT_ERROR"
+    case clientTooOld = "CLIENT_TOO_OLD"
+    case authenticationRequired = "AUTHENTICATION_REQUIRED"
+}
+
+/// State the node asks its host to keep.
+public enum StateObject: Hashable, Sendable {
+    case planet
+    case moon(UInt64)
+    case peer(Address)
+    case networkConfig(NetworkID)
+}
+
+/// Things that happened, for logs and metrics.
+public enum NodeEvent: Equatable, Sendable {
+    case online
+    case offline
+    case peerAdded(Address)
+    case pathLearned(Address, InetAddress)
+    case networkStatus(NetworkID, NetworkStatus)
+    case worldUpdated(UInt64, timestamp: UInt64)
+    /// A root reported that another node uses our address with a different key.
+    case identityCollision
+    case dropped(DropReason)
+    case debug(String)
+}
+
+/// Why a datagram, packet or frame was not accepted (each is counted).
+public enum DropReason: String, Sendable, CaseIterable {
+    case tooShort
+    case malformed
+    case oversize
+    case badMAC
+    case unsupportedSuite
+    case decompressionFailed
+    case unknownPeer
+    case fromSelf
+    case unexpectedReply
+    case stale
+    case notAMember
+    case spoofedSource
+    case rateLimited
+    case hopLimit
+    case invalidIdentity
+    case identityCollision
+    case notAnUpstream
+    case fragmentMalformed
+    case fragmentDuplicate
+    case fragmentInconsistent
+    case badCredential
+    case noConfig
+    case rulesDropped
+    case noRoute
+}

@@ -1,0 +1,71 @@
+/// The peers a node knows and the worlds (planet, moons) that name its roots.
+public struct Topology {
+    public private(set) var planet: World
+    public private(set) var moons: [World]
+    public internal(set) var peers: [Address: Peer] = [:]
+    /// Roots of all worlds, with their stable endpoints.
+    public private(set) var roots: [Address: [InetAddress]] = [:]
+    var rootIdentities: [Address: Identity] = [:]
+    /// When a RENDEZVOUS was last sent for a pair of peers (smaller address first).
+    var lastUnite: [UInt128: Int64] = [:]
+
+    init(planet: World, moons: [World]) {
+        self.planet = planet
+        self.moons = moons
+        rebuildRoots()
+    }
+
+    private mutating func rebuildRoots() {
+        roots = [:]
+        rootIdentities = [:]
+        for world in [planet] + moons {
+            for root in world.roots {
+                roots[root.identity.address, default: []] += root.endpoints
+                rootIdentities[root.identity.address] = root.identity
+            }
+        }
+    }
+
+    public func isUpstream(_ address: Address) -> Bool { roots[address] != nil }
+
+    /// Applies a world update if it may replace what we have (same id, newer, signed by the current key).
+    mutating func update(with world: World) -> Bool {
+        if world.kind == .planet {
+            guard planet.shouldBeReplaced(by: world) else { return false }
+            planet = world
+        } else {
+            guard let i = moons.firstIndex(where: { $0.id == world.id }), moons[i].shouldBeReplaced(by: world) else {
+                return false
+            }
+            moons[i] = world
+        }
+        rebuildRoots()
+        return true
+    }
+
+    mutating func addMoon(_ world: World) {
+        moons.removeAll { $0.id == world.id }
+        moons.append(world)
+        rebuildRoots()
+    }
+
+    mutating func removeMoon(_ id: UInt64) {
+        moons.removeAll { $0.id == id }
+        rebuildRoots()
+    }
+
+    /// The root with a live path and the lowest latency, or any root peer we know.
+    func bestRoot(_ now: Int64, excluding: Address? = nil) -> Peer? {
+        let candidates = roots.keys.compactMap { peers[$0] }.filter { $0.address != excluding }
+        return candidates.min { a, b in
+            let aa = a.hasAlivePath(now), ba = b.hasAlivePath(now)
+            if aa != ba { return aa }
+            return (a.latency ?? 10_000) < (b.latency ?? 10_000)
+        }
+    }
+
+    static func pairKey(_ a: Address, _ b: Address) -> UInt128 {
+        let (x, y) = a < b ? (a, b) : (b, a)
+        return UInt128(x.rawValue) << 64 | UInt128(y.rawValue)
+    }
+}
