@@ -80,6 +80,10 @@ let package = Package(
             dependencies: ["SixplaneCore", "SixplaneTestSupport"]
         ),
         .testTarget(
+            name: "SixplaneNodeTests",
+            dependencies: ["SixplaneCore", "SixplaneTestSupport"]
+        ),
+        .testTarget(
             name: "SixplaneControllerTests",
             dependencies: ["SixplaneController", "SixplaneTestSupport"]
         ),

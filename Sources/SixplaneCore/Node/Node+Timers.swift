@@ -11,8 +11,8 @@ extension Node {
             pingPeers(now: now)
             housekeeping(now: now)
             refreshNetworks(now: now)
-            updateOnline(now: now)
         }
+        updateOnline(now: now)
         return min(nextPingCheck, now + Timers.gateRetry)
     }
 
