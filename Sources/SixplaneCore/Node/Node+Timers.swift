@@ -1,5 +1,8 @@
 extension Node {
     /// Background work; returns when the node wants to be called again.
+    ///
+    /// Everything here walks its dictionaries in key order: dictionary order differs from run to run, and what a
+    /// node sends (and the random bits it draws) must not, or simulations would not repeat for a seed.
     @discardableResult
     public func tick(now: Int64) -> Int64 {
         retryWhois(now: now)
@@ -17,7 +20,7 @@ extension Node {
     }
 
     private func retryWhois(now: Int64) {
-        for (target, pending) in whoisPending {
+        for (target, pending) in whoisPending.sorted(by: { $0.key < $1.key }) {
             if now - pending.first > Timers.whoisGiveUp {
                 whoisPending[target] = nil
                 let stuck = receiveQueue.filter { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == target }.count
@@ -33,7 +36,7 @@ extension Node {
 
     /// Roots: HELLO every 224 s on their paths, or every ping check to their listed endpoints while we have none.
     private func pingRoots(now: Int64) {
-        for (rootAddress, endpoints) in topology.roots where rootAddress != address {
+        for (rootAddress, endpoints) in topology.roots.sorted(by: { $0.key < $1.key }) where rootAddress != address {
             let identity = topology.rootIdentities[rootAddress]
             let peer = topology.peers[rootAddress] ?? identity.flatMap { addPeer($0, now: now) }
             guard let peer else { continue }
@@ -56,7 +59,7 @@ extension Node {
 
     /// Active peers: a HELLO on each path every 60 s, an ECHO on any path quiet for 14 s.
     private func pingPeers(now: Int64) {
-        for peer in topology.peers.values where !topology.isUpstream(peer.address) {
+        for peer in topology.peers.values.sorted(by: { $0.address < $1.address }) where !topology.isUpstream(peer.address) {
             guard now - peer.lastActivity < Timers.peerActivity else { continue }
             if now - peer.lastHelloSent >= Timers.peerPing {
                 for path in peer.paths where !path.isExpired(now) {
@@ -97,7 +100,7 @@ extension Node {
         for peer in topology.peers.values {
             peer.paths.removeAll { now - $0.lastReceive > Timers.pathExpiration * 2 }
         }
-        for (a, peer) in topology.peers where !topology.isUpstream(a) && now - peer.lastReceive > Timers.peerActivity {
+        for (a, peer) in topology.peers.sorted(by: { $0.key < $1.key }) where !topology.isUpstream(a) && now - peer.lastReceive > Timers.peerActivity {
             if now - peer.lastActivity > Timers.peerActivity {
                 host.store(.peer(a), data: peer.identity.serialized())
                 topology.peers[a] = nil
@@ -117,7 +120,7 @@ extension Node {
 
     /// Config requests (every 5 s until configured, then every 60 s) and multicast announcements (60 s).
     private func refreshNetworks(now: Int64) {
-        for network in networks.values {
+        for network in networks.values.sorted(by: { $0.id < $1.id }) {
             let interval = network.config == nil ? Timers.configRetry : Timers.configRefresh
             if now - network.lastConfigRequest >= interval { requestConfiguration(network, now: now) }
             if network.config != nil, now - network.lastAnnounce >= Timers.multicastAnnounce {

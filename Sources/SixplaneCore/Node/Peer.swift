@@ -45,7 +45,8 @@ public final class Peer {
         return live.min { a, b in
             let aa = a.isAlive(now), ba = b.isAlive(now)
             if aa != ba { return aa }
-            return (a.latency ?? 1000) < (b.latency ?? 1000)
+            let la = a.latency ?? 1000, lb = b.latency ?? 1000
+            return la != lb ? la < lb : a.lastReceive > b.lastReceive
         }
     }
 

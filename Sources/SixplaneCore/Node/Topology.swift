@@ -60,7 +60,8 @@ public struct Topology {
         return candidates.min { a, b in
             let aa = a.hasAlivePath(now), ba = b.hasAlivePath(now)
             if aa != ba { return aa }
-            return (a.latency ?? 10_000) < (b.latency ?? 10_000)
+            let la = a.latency ?? 10_000, lb = b.latency ?? 10_000
+            return la != lb ? la < lb : a.address < b.address
         }
     }
 

@@ -192,7 +192,8 @@ public final class SimHost: NodeHost {
 /// A NAT in front of one or more hosts.
 public final class NAT {
     public enum Kind: Sendable {
-        /// One public port per inside socket, reused for every destination (hole punching works).
+        /// One public port per inside socket, reused for every destination, and inbound only from endpoints it has
+        /// sent to (a port-restricted cone: hole punching works between two of these).
         case portPreserving
         /// A new public port for every destination (hole punching fails; traffic stays relayed).
         case symmetric
@@ -238,10 +239,8 @@ public final class NAT {
         return inside[ip]
     }
 
-    /// Port-preserving NATs filter by remote IP, symmetric ones by remote IP and port.
-    private func filterKey(_ a: InetAddress) -> String {
-        kind == .portPreserving ? (a.ip.map { "\($0)" } ?? "") : "\(a)"
-    }
+    /// Both kinds filter inbound by remote IP and port.
+    private func filterKey(_ a: InetAddress) -> String { "\(a)" }
 }
 
 /// Identity validation costs ~7 ms; a simulation validates each identity once for all its nodes.
