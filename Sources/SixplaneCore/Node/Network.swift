@@ -47,7 +47,7 @@ public final class Network {
 
     /// Whether `peer` may exchange frames with us here: public network, or its certificate agrees with ours and is
     /// not revoked.
-    func gate(_ peer: Peer) -> Bool {
+    public func gate(_ peer: Peer) -> Bool {
         guard let config else { return false }
         if config.isPublic { return true }
         guard let mine = config.com, let membership = members[peer.address], let theirs = membership.com else {
