@@ -21,32 +21,13 @@ import Testing
         return (datagrams, plaintexts, structures)
     }()
 
-    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
-        var b = input
-        switch UInt8.random(in: 0..<6, using: &rng) {
-        case 0:  // truncate
-            b = Array(b.prefix(Int.random(in: 0...b.count, using: &rng)))
-        case 1, 2:  // flip a few bits
-            for _ in 0..<Int.random(in: 1...8, using: &rng) where !b.isEmpty {
-                b[Int.random(in: 0..<b.count, using: &rng)] ^= 1 << UInt8.random(in: 0..<8, using: &rng)
-            }
-        case 3:  // overwrite a byte with an extreme value (lengths, counts, types)
-            if !b.isEmpty { b[Int.random(in: 0..<b.count, using: &rng)] = [0, 1, 0x7f, 0x80, 0xff].randomElement(using: &rng)! }
-        case 4:  // append garbage
-            b += (0..<Int.random(in: 1...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        default:  // pure noise of a plausible length
-            b = (0..<Int.random(in: 0...1500, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        }
-        return b
-    }
-
     @Test func datagramStorm() throws {
         let keys = try #require(Self.testbed.keys(try Address(hex: "ccd3c55330"), try Address(hex: "49471a9ee2")))
         let exercise = ParserExercise(keys: keys, reassemblySlots: 32)
         var rng = SeededGenerator(seed: 0xbad)
         let seeds = Self.seeds.datagrams
         for i in 0..<100_000 {
-            exercise.datagram(Self.mutate(seeds[i % seeds.count], &rng), now: Int64(i))
+            exercise.datagram(Mutation.mutate(seeds[i % seeds.count], &rng), now: Int64(i))
             #expect(exercise.reassembler.pending <= 32)
         }
         let total = exercise.outcomes.values.reduce(0, +)
@@ -62,7 +43,7 @@ import Testing
         let seeds = Self.seeds.plaintexts
         for i in 0..<100_000 {
             let (verb, payload) = seeds[i % seeds.count]
-            exercise.message(verb: verb, payload: Self.mutate(payload, &rng))
+            exercise.message(verb: verb, payload: Mutation.mutate(payload, &rng))
         }
         #expect(exercise.outcomes.values.reduce(0, +) == 100_000)
         #expect(exercise.outcomes["message.truncated", default: 0] > 1000)
@@ -75,7 +56,7 @@ import Testing
         let seeds = Self.seeds.structures
         #expect(seeds.count >= 4)
         for i in 0..<30_000 {
-            exercise.structures(Self.mutate(seeds[i % seeds.count], &rng))
+            exercise.structures(Mutation.mutate(seeds[i % seeds.count], &rng))
         }
         // Each input went through 8 parsers.
         #expect(exercise.outcomes.values.reduce(0, +) == 30_000 * 8)

@@ -88,7 +88,10 @@ extension Node {
         _ frame: Frame, from peer: Peer, packetID: UInt64, packet: [UInt8], address: InetAddress, localSocket: Int,
         now: Int64
     ) {
-        guard let network = networks[frame.network] else { return }
+        guard let network = networks[frame.network] else {
+            drop(.notAMember)
+            return
+        }
         guard network.gate(peer) else {
             refuseForCredentials(network, peer: peer, verb: .frame, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
             return

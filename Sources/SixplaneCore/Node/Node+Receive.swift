@@ -3,6 +3,10 @@ extension Node {
     public func receive(datagram: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
         statistics.datagramsIn += 1
         statistics.bytesIn += datagram.count
+        guard datagram.count <= Packet.maxLength else {
+            drop(.oversize)
+            return
+        }
         if datagram.count > 16, datagram[13] == Fragmentation.indicator {
             receiveFragment(datagram, from: address, localSocket: localSocket, now: now)
             return
@@ -255,6 +259,11 @@ extension Node {
     // MARK: WHOIS
 
     func requestWhois(_ target: Address, now: Int64) {
+        // Bounded: a flood of packets from made-up sources must not grow this without limit.
+        if whoisPending[target] == nil, whoisPending.count >= 1024 {
+            drop(.rateLimited)
+            return
+        }
         if let pending = whoisPending[target] {
             guard now - pending.last >= Timers.whoisRetry else { return }
             whoisPending[target] = (pending.first, now)

@@ -105,6 +105,21 @@ public final class Node {
         host.store(.moon(id), data: nil)
     }
 
+    /// How full the node's bounded queues are (for metrics, and tests that floods stay bounded).
+    public struct QueueSizes: Equatable, Sendable {
+        public var receiveQueue: Int
+        public var sendQueue: Int
+        public var parkedFrames: Int
+        public var whoisPending: Int
+        public var reassembly: Int
+    }
+
+    public var queueSizes: QueueSizes {
+        QueueSizes(
+            receiveQueue: receiveQueue.count, sendQueue: sendQueue.count, parkedFrames: parkedFrames.count,
+            whoisPending: whoisPending.count, reassembly: reassembler.pending)
+    }
+
     // MARK: Counting
 
     func drop(_ reason: DropReason) {
