@@ -26,3 +26,20 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("--seconds"))
     }
 }
+
+/// `sixplane bench node`: FRAMEs from a known peer through dearmor, the membership check and the hand-off to the
+/// host. Every frame must arrive, and the data path must not allocate (the only allocations allowed are the
+/// once-a-second HELLO probe of the benchmark's unconfirmed path, far below one per thousand packets).
+@Suite struct NodeBenchCommandTests {
+    @Test func framesArriveAndAllocateNothing() throws {
+        let result = try Command.sixplane("bench", "node", "--seconds", "0.05", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 2)
+        for row in rows {
+            let name = row["name"] as? String ?? "?"
+            #expect((row["delivered"] as? Int) == (row["iterations"] as? Int), "\(name): every frame delivered")
+            #expect((row["allocationsEach"] as? Double ?? 1) < 0.001, "\(name): allocations per frame")
+        }
+    }
+}

@@ -29,6 +29,15 @@ public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible {
         rawValue = v
     }
 
+    /// From five bytes at `offset` of a raw buffer (the data path: no generic collection code).
+    @inlinable
+    public init(raw: UnsafeRawBufferPointer, at offset: Int) {
+        precondition(offset >= 0 && offset + Self.byteCount <= raw.count)
+        var v: UInt64 = 0
+        for i in offset..<offset + Self.byteCount { v = v << 8 | UInt64(raw[i]) }
+        rawValue = v
+    }
+
     /// Parses exactly 10 hex digits (either case); reserved addresses are refused.
     public init<S: StringProtocol>(hex text: S) throws(WireError) {
         guard text.utf8.count == 10 else {

@@ -15,6 +15,13 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         rawValue = v
     }
 
+    /// From 4 bytes at `offset` of a raw buffer (the data path: no generic collection code).
+    @inlinable
+    public init(raw: UnsafeRawBufferPointer, at offset: Int) {
+        precondition(offset >= 0 && offset + 4 <= raw.count)
+        rawValue = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
     /// Dotted quad, four decimal numbers 0–255 without leading zeros (no octal or short forms).
     public init<S: StringProtocol>(parsing text: S) throws(WireError) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)

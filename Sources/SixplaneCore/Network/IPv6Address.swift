@@ -19,6 +19,14 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
         low = l
     }
 
+    /// From 16 bytes at `offset` of a raw buffer (the data path: no generic collection code).
+    @inlinable
+    public init(raw: UnsafeRawBufferPointer, at offset: Int) {
+        precondition(offset >= 0 && offset + 16 <= raw.count)
+        high = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        low = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+    }
+
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(16)

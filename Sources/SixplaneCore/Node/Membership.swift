@@ -6,8 +6,9 @@ struct Membership {
     var ownership: [UInt32: CertificateOfOwnership] = [:]
     /// Credentials with a timestamp at or below this are revoked.
     var revokedBefore: Int64 = .min
-    /// Last time it announced multicast interest to us as the network's controller/root, for LIKE acceptance.
-    var lastConfigRequest: Int64 = 0
+    /// The last agreement check, valid while neither certificate changes: checking costs a SHA-384 and a
+    /// dictionary, too much to do for every frame.
+    var agreement: (ours: Int64, theirs: Int64, revokedBefore: Int64, result: Bool)?
 
     /// Every address its certificates of ownership name.
     var ownedAddresses: [IPAddress] {

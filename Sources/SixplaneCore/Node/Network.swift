@@ -53,6 +53,13 @@ public final class Network {
         guard let mine = config.com, let membership = members[peer.address], let theirs = membership.com else {
             return false
         }
-        return theirs.timestamp > membership.revokedBefore && mine.agrees(with: theirs, otherIdentity: peer.identity)
+        if let cached = membership.agreement, cached.ours == mine.timestamp, cached.theirs == theirs.timestamp,
+            cached.revokedBefore == membership.revokedBefore
+        {
+            return cached.result
+        }
+        let result = theirs.timestamp > membership.revokedBefore && mine.agrees(with: theirs, otherIdentity: peer.identity)
+        members[peer.address]?.agreement = (mine.timestamp, theirs.timestamp, membership.revokedBefore, result)
+        return result
     }
 }

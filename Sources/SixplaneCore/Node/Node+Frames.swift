@@ -84,30 +84,37 @@ extension Node {
 
     // MARK: From the network
 
-    func receiveFrame(
-        _ frame: Frame, from peer: Peer, packetID: UInt64, packet: [UInt8], address: InetAddress, localSocket: Int,
-        now: Int64
-    ) {
-        guard let network = networks[frame.network] else {
+    /// A FRAME, decrypted in place in `packet` (nwid at 28, ethertype at 36, the frame from 38).
+    func receiveFrame(_ packet: UnsafeMutableRawBufferPointer, from peer: Peer, packetID: UInt64, now: Int64) {
+        guard packet.count >= Packet.payloadOffset + 10 else {
+            drop(.malformed)
+            return
+        }
+        let id = NetworkID(rawValue: UInt64(bigEndian: packet.loadUnaligned(fromByteOffset: Packet.payloadOffset, as: UInt64.self)))
+        let etherType = UInt16(packet[Packet.payloadOffset + 8]) << 8 | UInt16(packet[Packet.payloadOffset + 9])
+        let payload = UnsafeRawBufferPointer(rebasing: packet[(Packet.payloadOffset + 10)...])
+        guard let network = networks[id] else {
             drop(.notAMember)
             return
         }
         guard network.gate(peer) else {
-            refuseForCredentials(network, peer: peer, verb: .frame, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+            let frame = Frame(network: id, etherType: etherType, data: Array(payload))
+            refuseForCredentials(network, peer: peer, message: .frame(frame), packetID: packetID, now: now)
             return
         }
-        let ethernet = EthernetFrame(destination: network.mac, source: MAC(node: peer.address, network: network.id), etherType: frame.etherType, payload: frame.data)
-        deliverFromPeer(ethernet, network: network, peer: peer, now: now)
+        deliverFromPeer(
+            source: MAC(node: peer.address, network: id), destination: network.mac, etherType: etherType,
+            payload: payload, network: network, peer: peer, now: now)
     }
 
-    func receiveExtFrame(
-        _ frame: ExtFrame, from peer: Peer, packetID: UInt64, packet: [UInt8], address: InetAddress, localSocket: Int,
-        now: Int64
-    ) {
-        guard let network = networks[frame.network] else { return }
+    func receiveExtFrame(_ frame: ExtFrame, from peer: Peer, packetID: UInt64, now: Int64) {
+        guard let network = networks[frame.network] else {
+            drop(.notAMember)
+            return
+        }
         if let com = frame.com { receiveCredentials(NetworkCredentials(coms: [com]), from: peer, now: now) }
         guard network.gate(peer) else {
-            refuseForCredentials(network, peer: peer, verb: .extFrame, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+            refuseForCredentials(network, peer: peer, message: .extFrame(frame), packetID: packetID, now: now)
             return
         }
         // No bridging: the source must be the sender's own MAC, the destination ours (or multicast).
@@ -120,41 +127,42 @@ extension Node {
         if frame.flags & ExtFrame.flagAckRequested != 0 {
             send(.ok(InReplyTo(verb: .extFrame, packetID: packetID), .extFrame(network.id)), to: peer, now: now)
         }
-        deliverFromPeer(
-            EthernetFrame(destination: frame.destination, source: frame.source, etherType: frame.etherType, payload: frame.data),
-            network: network, peer: peer, now: now)
+        frame.data.withUnsafeBytes {
+            deliverFromPeer(
+                source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0,
+                network: network, peer: peer, now: now)
+        }
     }
 
     /// Checks the sender's source addresses and the rules, then writes the frame to our tap.
-    func deliverFromPeer(_ frame: EthernetFrame, network: Network, peer: Peer, now: Int64) {
+    func deliverFromPeer(
+        source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer, network: Network,
+        peer: Peer, now: Int64
+    ) {
         guard let config = network.config else { return }
         peer.lastActivity = now
         peer.lastTrusted = now
-        let allowed = frame.payload.withUnsafeBytes {
-            sourceAllowed(etherType: frame.etherType, payload: $0, peer: peer.address, network: network)
-        }
-        guard allowed else {
+        guard sourceAllowed(etherType: etherType, payload: payload, peer: peer.address, network: network) else {
             drop(.spoofedSource)
             return
         }
-        guard rulesAllow(config, frame, from: peer.address, to: address, inbound: true) else { return }
-        statistics.framesIn[network.id, default: 0] += 1
-        frame.payload.withUnsafeBytes {
-            host.deliver(network: network.id, source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0)
+        if !(config.rules.count == 1 && config.rules[0] == .accept) {
+            let frame = EthernetFrame(destination: destination, source: source, etherType: etherType, payload: Array(payload))
+            guard rulesAllow(config, frame, from: peer.address, to: address, inbound: true) else { return }
         }
+        statistics.framesIn[network.id, default: 0] += 1
+        host.deliver(network: network.id, source: source, destination: destination, etherType: etherType, payload: payload)
     }
 
     /// A frame from a peer that has not shown a valid certificate: ask for it, and keep the frame a few seconds in
     /// case it arrives (as 1.14.1 does).
-    func refuseForCredentials(
-        _ network: Network, peer: Peer, verb: Verb, packetID: UInt64, packet: [UInt8], address: InetAddress,
-        localSocket: Int, now: Int64
-    ) {
+    func refuseForCredentials(_ network: Network, peer: Peer, message: Message, packetID: UInt64, now: Int64) {
         drop(.notAMember)
+        let verb = Verb(rawValue: message.verb) ?? .frame
         send(.error(ErrorMessage(inReplyTo: InReplyTo(verb: verb, packetID: packetID), code: .needMembershipCertificate, network: network.id)), to: peer, now: now)
-        guard !parkedFrames.contains(where: { $0.packet == packet }) else { return }
+        guard !parkedFrames.contains(where: { $0.packetID == packetID && $0.peer == peer.address }) else { return }
         if parkedFrames.count >= 64 { parkedFrames.removeFirst() }
-        parkedFrames.append((packet, peer.address, address, localSocket, now, now))
+        parkedFrames.append((message, packetID, peer.address, now, now))
     }
 
     /// Whether `peer` may send this frame's source address on `network`: its own 6PLANE /80 and RFC4193 address,
@@ -165,7 +173,7 @@ extension Node {
         switch etherType {
         case 0x86dd:
             guard p.count >= 40 else { return false }
-            let source = IPv6Address(bytes: UnsafeRawBufferPointer(rebasing: p[8..<24]))
+            let source = IPv6Address(raw: p, at: 8)
             if source.high == 0 && source.low == 0 { return true }  // :: (duplicate address detection)
             if source.high >> 54 == 0x3fa { return true }  // fe80::/10, link-local
             if SixPlane.owner(of: source, in: network.id) == peer { return true }
@@ -173,11 +181,11 @@ extension Node {
             return owns(peer, .v6(source), network)
         case 0x0800:
             guard p.count >= 20 else { return false }
-            let source = IPv4Address(bytes: UnsafeRawBufferPointer(rebasing: p[12..<16]))
+            let source = IPv4Address(raw: p, at: 12)
             return source.rawValue == 0 || !hasOwnedIPv4(peer, network) || owns(peer, .v4(source), network)
         case 0x0806:
             guard p.count >= 28, p[2] == 0x08, p[3] == 0x00 else { return true }
-            let sender = IPv4Address(bytes: UnsafeRawBufferPointer(rebasing: p[14..<18]))
+            let sender = IPv4Address(raw: p, at: 14)
             return sender.rawValue == 0 || !hasOwnedIPv4(peer, network) || owns(peer, .v4(sender), network)
         default:
             return true
@@ -208,25 +216,21 @@ extension Node {
     /// Re-runs parked frames whose sender may have shown its certificate since; gives up after 5 s.
     func retryParkedFrames(now: Int64) {
         guard !parkedFrames.isEmpty else { return }
-        let due = parkedFrames.filter { now - $0.lastTry >= Timers.gateRetry }
+        let due = parkedFrames.filter { now - $0.lastTry >= Timers.gateRetry && now - $0.parked <= Timers.gateRetryGiveUp }
         parkedFrames.removeAll { now - $0.parked > Timers.gateRetryGiveUp || now - $0.lastTry >= Timers.gateRetry }
-        for item in due where now - item.parked <= Timers.gateRetryGiveUp {
+        for item in due {
             guard let peer = topology.peers[item.peer] else { continue }
-            var opened = item.packet
-            guard case .success(let decoded) = PacketCodec.open(&opened, keys: peer.keys),
-                let message = try? Message(verb: decoded.verb, payload: decoded.payload)
-            else { continue }
-            let passes: Bool
-            switch message {
-            case .frame(let f): passes = networks[f.network]?.gate(peer) ?? false
-            case .extFrame(let f): passes = networks[f.network]?.gate(peer) ?? false
-            case .multicastFrame(let f): passes = networks[f.network]?.gate(peer) ?? false
-            default: passes = false
+            let network: NetworkID
+            switch item.message {
+            case .frame(let f): network = f.network
+            case .extFrame(let f): network = f.network
+            case .multicastFrame(let f): network = f.network
+            default: continue
             }
-            if passes {
-                dispatch(message, from: peer, packetID: decoded.header.id, hops: 0, packet: item.packet, address: item.address, localSocket: item.localSocket, now: now)
+            if networks[network]?.gate(peer) == true {
+                dispatch(item.message, from: peer, packetID: item.packetID, hops: 0, address: .none, localSocket: 0, now: now)
             } else {
-                parkedFrames.append((item.packet, item.peer, item.address, item.localSocket, item.parked, now))
+                parkedFrames.append((item.message, item.packetID, item.peer, item.parked, now))
             }
         }
     }

@@ -70,14 +70,11 @@ extension Node {
         network.pendingMulticasts.removeAll { now - $0.queued > 5_000 }
     }
 
-    func receiveMulticastFrame(
-        _ frame: MulticastFrame, from peer: Peer, packetID: UInt64, packet: [UInt8], address: InetAddress,
-        localSocket: Int, now: Int64
-    ) {
+    func receiveMulticastFrame(_ frame: MulticastFrame, from peer: Peer, packetID: UInt64, now: Int64) {
         guard let network = networks[frame.network], let config = network.config else { return }
         if let com = frame.com { receiveCredentials(NetworkCredentials(coms: [com]), from: peer, now: now) }
         guard network.gate(peer) else {
-            refuseForCredentials(network, peer: peer, verb: .multicastFrame, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+            refuseForCredentials(network, peer: peer, message: .multicastFrame(frame), packetID: packetID, now: now)
             return
         }
         guard config.multicastLimit > 0, frame.group.mac.isMulticast else {
@@ -96,9 +93,11 @@ extension Node {
             let results = GatherResults(totalKnown: UInt32(members.count), members: Array(members.prefix(Int(min(want, 64)))))
             send(.ok(InReplyTo(verb: .multicastFrame, packetID: packetID), .multicastFrame(MulticastFrameOK(network: network.id, group: frame.group, results: results))), to: peer, now: now)
         }
-        deliverFromPeer(
-            EthernetFrame(destination: frame.group.mac, source: source, etherType: frame.etherType, payload: frame.data),
-            network: network, peer: peer, now: now)
+        frame.data.withUnsafeBytes {
+            deliverFromPeer(
+                source: source, destination: frame.group.mac, etherType: frame.etherType, payload: $0, network: network,
+                peer: peer, now: now)
+        }
     }
 
     /// Groups a peer wants. Recorded if it passes the network's gate, or we are a root, or we are that network's

@@ -1,6 +1,13 @@
 extension Node {
     /// A UDP datagram arrived on `localSocket` from `address`.
     public func receive(datagram: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
+        var copy = datagram
+        copy.withUnsafeMutableBytes { receive(datagram: $0, from: address, localSocket: localSocket, now: now) }
+    }
+
+    /// A UDP datagram arrived, in a buffer the node may modify (packets are decrypted in place). The data path:
+    /// a FRAME from a known peer is handled without copying or allocating.
+    public func receive(datagram: UnsafeMutableRawBufferPointer, from address: InetAddress, localSocket: Int, now: Int64) {
         statistics.datagramsIn += 1
         statistics.bytesIn += datagram.count
         guard datagram.count <= Packet.maxLength else {
@@ -8,7 +15,7 @@ extension Node {
             return
         }
         if datagram.count > 16, datagram[13] == Fragmentation.indicator {
-            receiveFragment(datagram, from: address, localSocket: localSocket, now: now)
+            receiveFragment(Array(datagram), from: address, localSocket: localSocket, now: now)
             return
         }
         guard datagram.count >= Packet.minimumLength else {
@@ -16,16 +23,14 @@ extension Node {
             drop(.tooShort)
             return
         }
-        let destination = Address(bytes: datagram[Packet.destinationOffset..<Packet.sourceOffset])
+        let destination = Address(raw: UnsafeRawBufferPointer(datagram), at: Packet.destinationOffset)
         guard destination == self.address else {
-            relay(datagram, destination: destination, from: address, localSocket: localSocket, now: now, isFragment: false)
+            relay(Array(datagram), destination: destination, from: address, localSocket: localSocket, now: now, isFragment: false)
             return
         }
         if datagram[Packet.flagsOffset] & Packet.flagFragmented != 0 {
-            let outcome = datagram.withUnsafeBytes { raw in
-                reassembler.receiveHead(raw, now: now) { assembled in
-                    handlePacket(Array(assembled), from: address, localSocket: localSocket, now: now)
-                }
+            let outcome = reassembler.receiveHead(UnsafeRawBufferPointer(datagram), now: now) { assembled in
+                handlePacket(assembled, from: address, localSocket: localSocket, now: now)
             }
             countReassembly(outcome)
             return
@@ -41,7 +46,7 @@ extension Node {
         }
         let outcome = datagram.withUnsafeBytes { raw in
             reassembler.receiveFragment(raw, now: now) { assembled in
-                handlePacket(Array(assembled), from: address, localSocket: localSocket, now: now)
+                handlePacket(assembled, from: address, localSocket: localSocket, now: now)
             }
         }
         countReassembly(outcome)
@@ -104,38 +109,60 @@ extension Node {
     // MARK: Packets for us
 
     func handlePacket(_ packet: [UInt8], from address: InetAddress, localSocket: Int, now: Int64) {
-        let source = Address(bytes: packet[Packet.sourceOffset..<Packet.flagsOffset])
+        var copy = packet
+        copy.withUnsafeMutableBytes { handlePacket($0, from: address, localSocket: localSocket, now: now) }
+    }
+
+    /// A whole packet for us, in a buffer that is decrypted in place.
+    func handlePacket(_ packet: UnsafeMutableRawBufferPointer, from address: InetAddress, localSocket: Int, now: Int64) {
+        let source = Address(raw: UnsafeRawBufferPointer(packet), at: Packet.sourceOffset)
         guard source != self.address else {
             drop(.fromSelf)
             return
         }
         let suite = CipherSuite(flags: packet[Packet.flagsOffset])
         if suite == .poly1305None, packet[Packet.verbOffset] & Packet.verbMask == Verb.hello.rawValue {
-            receiveHello(packet, from: address, localSocket: localSocket, now: now)
+            receiveHello(Array(packet), from: address, localSocket: localSocket, now: now)
             return
         }
         guard let peer = topology.peers[source] else {
             if receiveQueue.count >= 32 { receiveQueue.removeFirst() }
-            receiveQueue.append((packet, address, localSocket, now))
+            receiveQueue.append((Array(packet), address, localSocket, now))
             requestWhois(source, now: now)
             return
         }
-        var opened = packet
-        let result = PacketCodec.open(&opened, keys: peer.keys)
-        guard case .success(let decoded) = result else {
-            switch result {
-            case .failure(.badMAC), .failure(.tooShort): drop(.badMAC)
-            case .failure(.unsupportedSuite): drop(.unsupportedSuite)
-            case .failure(.decompression): drop(.decompressionFailed)
-            case .success: break
-            }
+        switch PacketArmor.dearmor(packet, keys: peer.keys) {
+        case .success: break
+        case .failure(.badMAC), .failure(.tooShort):
+            drop(.badMAC)
+            return
+        case .failure(.unsupportedSuite):
+            drop(.unsupportedSuite)
             return
         }
         let hops = packet[Packet.flagsOffset] & 0x07
-        statistics.packetsIn[Int(decoded.verb & Packet.verbMask)] += 1
+        let packetID = UInt64(bigEndian: packet.loadUnaligned(as: UInt64.self))
+        let verbByte = packet[Packet.verbOffset]
+        // The data path: an uncompressed FRAME is handled straight from the buffer, with no copy or allocation.
+        if verbByte == Verb.frame.rawValue {
+            statistics.packetsIn[Int(Verb.frame.rawValue)] += 1
+            received(from: peer, address: address, localSocket: localSocket, hops: hops, isOK: false, now: now)
+            receiveFrame(packet, from: peer, packetID: packetID, now: now)
+            return
+        }
+        var payload = Array(packet[Packet.payloadOffset...])
+        if verbByte & Packet.verbCompressed != 0 {
+            guard case .success(let p) = LZ4.decompress(payload, limit: Packet.maxLength - Packet.payloadOffset) else {
+                drop(.decompressionFailed)
+                return
+            }
+            payload = p
+        }
+        let verb = verbByte & ~Packet.verbCompressed
+        statistics.packetsIn[Int(verb & Packet.verbMask)] += 1
         let message: Message
         do {
-            message = try Message(verb: decoded.verb, payload: decoded.payload)
+            message = try Message(verb: verb, payload: payload)
         } catch {
             drop(.malformed)
             return
@@ -151,7 +178,7 @@ extension Node {
             isOK = false
         }
         received(from: peer, address: address, localSocket: localSocket, hops: hops, isOK: isOK, now: now)
-        dispatch(message, from: peer, packetID: decoded.header.id, hops: hops, packet: packet, address: address, localSocket: localSocket, now: now)
+        dispatch(message, from: peer, packetID: packetID, hops: hops, address: address, localSocket: localSocket, now: now)
     }
 
     /// Liveness and path learning for any authenticated packet.
@@ -165,13 +192,17 @@ extension Node {
             if peer.learnPath(address, localSocket, now) { host.event(.pathLearned(peer.address, address)) }
         } else if Path.isUsable(address) {
             // Confirm an unknown path before using it: a HELLO there, answered by an OK that comes back over it.
+            // At most once a second per address, however many packets arrive on it.
+            if let last = pathProbes[address], now - last < Timers.helloProbe { return }
+            if pathProbes.count >= 4096 { pathProbes = pathProbes.filter { now - $0.value < Timers.helloProbe } }
+            pathProbes[address] = now
             sendHello(to: peer, address: address, localSocket: localSocket, now: now)
         }
     }
 
     func dispatch(
-        _ message: Message, from peer: Peer, packetID: UInt64, hops: UInt8, packet: [UInt8], address: InetAddress,
-        localSocket: Int, now: Int64
+        _ message: Message, from peer: Peer, packetID: UInt64, hops: UInt8, address: InetAddress, localSocket: Int,
+        now: Int64
     ) {
         switch message {
         case .nop, .ack, .qosMeasurement, .pathNegotiationRequest, .remoteTrace, .userMessage, .opaque:
@@ -184,9 +215,10 @@ extension Node {
         case .whois(let whois): answerWhois(whois, from: peer, packetID: packetID, now: now)
         case .rendezvous(let r): receiveRendezvous(r, from: peer, now: now)
         case .frame(let frame):
-            receiveFrame(frame, from: peer, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
-        case .extFrame(let frame):
-            receiveExtFrame(frame, from: peer, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+            var bytes = [UInt8](repeating: 0, count: Packet.payloadOffset)
+            frame.write(to: &bytes)
+            bytes.withUnsafeMutableBytes { receiveFrame($0, from: peer, packetID: packetID, now: now) }
+        case .extFrame(let frame): receiveExtFrame(frame, from: peer, packetID: packetID, now: now)
         case .echo(let payload):
             guard now - peer.lastEchoAnswered >= 166 else {
                 drop(.rateLimited)
@@ -199,8 +231,7 @@ extension Node {
         case .networkConfigRequest(let request): receiveConfigRequest(request, from: peer, packetID: packetID, now: now)
         case .networkConfig(let chunk): receiveConfigChunk(chunk, from: peer, pushID: packetID, now: now)
         case .multicastGather(let gather): answerGather(gather, from: peer, packetID: packetID, now: now)
-        case .multicastFrame(let frame):
-            receiveMulticastFrame(frame, from: peer, packetID: packetID, packet: packet, address: address, localSocket: localSocket, now: now)
+        case .multicastFrame(let frame): receiveMulticastFrame(frame, from: peer, packetID: packetID, now: now)
         case .pushDirectPaths(let push): receivePushDirectPaths(push, from: peer, now: now)
         }
     }

@@ -30,7 +30,9 @@ public final class Node {
     var sendQueue: [(destination: Address, verb: UInt8, payload: [UInt8], expectReply: Bool, queued: Int64)] = []
     var whoisPending: [Address: (first: Int64, last: Int64)] = [:]
     /// Frames that failed a network gate, retried for a while in case the sender's certificate arrives.
-    var parkedFrames: [(packet: [UInt8], peer: Address, address: InetAddress, localSocket: Int, parked: Int64, lastTry: Int64)] = []
+    var parkedFrames: [(message: Message, packetID: UInt64, peer: Address, parked: Int64, lastTry: Int64)] = []
+    /// When we last probed an unconfirmed address with HELLO.
+    var pathProbes: [InetAddress: Int64] = [:]
     /// When a new identity was last accepted from each source subnet.
     var identityGate: [UInt64: Int64] = [:]
     /// Who wants which multicast group on each network (from LIKEs and gather results).
@@ -91,6 +93,18 @@ public final class Node {
         let added = !groups.isSubset(of: network.subscriptions)
         network.subscriptions = groups
         if added { announceMulticastGroups(network, now: now) }
+    }
+
+    // MARK: Peers
+
+    /// A peer remembered from before (the daemon's `peers.d`): known without a WHOIS, and tried once at each of its
+    /// last addresses.
+    public func addCachedPeer(_ identity: Identity, addresses: [InetAddress], now: Int64) {
+        guard let peer = addPeer(identity.publicOnly, now: now) else { return }
+        for a in addresses where Path.isUsable(a) {
+            pathProbes[a] = now
+            sendHello(to: peer, address: a, localSocket: 0, now: now)
+        }
     }
 
     // MARK: Moons

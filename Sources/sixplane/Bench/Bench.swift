@@ -12,10 +12,10 @@ struct Bench: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case all, crypto, identity, armor
+        case all, crypto, identity, armor, node
     }
 
-    @Argument(help: "Which benchmarks: all, crypto, identity, armor.") var suite: Suite = .all
+    @Argument(help: "Which benchmarks: all, crypto, identity, armor, node.") var suite: Suite = .all
     @Option(help: "Seconds per throughput measurement.") var seconds: Double = 1
     @Option(help: "Identity generations and validations to average.") var identities: Int = 20
     @Flag(help: "Print a JSON array instead of a table.") var json = false
@@ -28,6 +28,10 @@ struct Bench: ParsableCommand {
         var iterations: Int
         /// Heap allocations per operation (armor benchmarks).
         var allocationsEach: Double?
+        /// Packets per second (node benchmarks).
+        var packetsPerSecond: Double?
+        /// Packets that reached the host (node benchmarks: every one must).
+        var delivered: Int?
     }
 
     func validate() throws {
@@ -58,6 +62,15 @@ struct Bench: ParsableCommand {
         if suite == .all || suite == .armor {
             results += armorBenchmarks()
         }
+        if suite == .all || suite == .node {
+            for (cipher, m) in NodeBenchmark.run(milliseconds: Int(seconds * 200)) {
+                results.append(
+                    Result(
+                        name: cipher == .aesGMACSIV ? "node FRAME in, suite 3" : "node FRAME in, suite 1", size: 1400,
+                        mibPerSecond: m.packetsPerSecond * 1400 / 1_048_576, iterations: m.packets,
+                        allocationsEach: m.allocationsPerPacket, packetsPerSecond: m.packetsPerSecond, delivered: m.delivered))
+            }
+        }
         if suite == .all || suite == .identity {
             var rng = SystemRandomNumberGenerator()
             var generated: [Identity] = []
@@ -78,13 +91,14 @@ struct Bench: ParsableCommand {
             try Output.json(results)
             return
         }
-        Output.line("benchmark            size     result")
+        Output.line("benchmark                size   result")
         for r in results {
             let size = r.size.map { String($0) } ?? "-"
             let value =
                 r.mibPerSecond.map { String(format2($0)) + " MiB/s" } ?? r.millisecondsEach.map { format2($0) + " ms each" } ?? ""
             let allocations = r.allocationsEach.map { "  \(format2($0)) allocations each" } ?? ""
-            Output.line(pad(r.name, 20) + " " + pad(size, 8) + " " + value + allocations)
+            let rate = r.packetsPerSecond.map { "  \(Int($0)) packets/s" } ?? ""
+            Output.line(pad(r.name, 24) + " " + pad(size, 6) + " " + value + rate + allocations)
         }
     }
 
