@@ -5,6 +5,10 @@ set -euo pipefail
 # Each later piece adds what its tests need (iproute2, libsqlite3-dev, postgresql, docker.io, busybox-static, iperf3).
 packages=(
     make
+    # GRDB builds against the system SQLite.
+    libsqlite3-dev
+    # The controller's PostgreSQL tests run a throwaway cluster of their own.
+    postgresql
 )
 
 missing=()

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import SixplaneCore
+
+/// The embedded store: one SQLite file (`<home>/controller.db`) in WAL mode, through GRDB.
+///
+/// Records are kept as their ZeroTier JSON, with the columns queries need (authorized, revision) and an index of
+/// assigned IPs that makes a duplicate assignment impossible (a unique key).
+public final class SQLiteStore: ControllerStore {
+    let pool: DatabasePool
+    public var externalChange: ((NetworkID, Address?) -> Void)?
+
+    public init(path: String) throws(ControllerError) {
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+            }
+            config.busyMode = .timeout(10)
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw ControllerError(.unavailable, "cannot open controller database \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE network (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        revision INTEGER NOT NULL,
+                        data TEXT NOT NULL
+                    );
+                    CREATE TABLE member (
+                        network TEXT NOT NULL REFERENCES network(id) ON DELETE CASCADE,
+                        address TEXT NOT NULL,
+                        authorized INTEGER NOT NULL,
+                        revision INTEGER NOT NULL,
+                        data TEXT NOT NULL,
+                        PRIMARY KEY (network, address)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE member_ip (
+                        network TEXT NOT NULL,
+                        ip TEXT NOT NULL,
+                        address TEXT NOT NULL,
+                        PRIMARY KEY (network, ip),
+                        FOREIGN KEY (network, address) REFERENCES member(network, address) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    CREATE INDEX member_ip_by_member ON member_ip(network, address);
+                    """)
+        }
+        return m
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(ControllerError) -> T {
+        do { return try pool.read(body) } catch let e as ControllerError { throw e } catch {
+            throw ControllerError(.unavailable, "controller database read failed: \(error)")
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(ControllerError) -> T {
+        do { return try pool.write(body) } catch let e as ControllerError { throw e } catch {
+            throw ControllerError(.unavailable, "controller database write failed: \(error)")
+        }
+    }
+
+    private static func decode(_ text: String) throws(ControllerError) -> JSON {
+        guard let j = JSON(parsing: text) else { throw ControllerError(.unavailable, "corrupt record in controller database") }
+        return j
+    }
+
+    public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
+        let text: String? = try read { db in try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description]) }
+        guard let text else { return nil }
+        return try ControllerNetwork(json: try Self.decode(text))
+    }
+
+    public func networkIDs() throws(ControllerError) -> [NetworkID] {
+        try read { db in try String.fetchAll(db, sql: "SELECT id FROM network ORDER BY id") }.compactMap { try? NetworkID(hex: $0) }
+    }
+
+    public func updateNetwork(
+        _ id: NetworkID, create: Bool, now: Int64, _ change: (inout ControllerNetwork) throws(ControllerError) -> Void
+    ) throws(ControllerError) -> ControllerNetwork? {
+        try write { db in
+            let existing = try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description])
+            let current: ControllerNetwork
+            if let existing {
+                current = try ControllerNetwork(json: try Self.decode(existing))
+            } else {
+                guard create else { return nil }
+                current = ControllerNetwork(id: id, creationTime: now)
+            }
+            let (updated, changed) = try Revisions.apply(current, revision: \.revision, change)
+            if changed || existing == nil {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO network (id, revision, data) VALUES (?, ?, ?)",
+                    arguments: [id.description, updated.revision, updated.json.text])
+            }
+            return updated
+        }
+    }
+
+    public func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
+        try write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description]) else {
+                return nil
+            }
+            try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id.description])
+            return try ControllerNetwork(json: try Self.decode(text))
+        }
+    }
+
+    public func member(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember? {
+        let text: String? = try read { db in
+            try String.fetchOne(db, sql: "SELECT data FROM member WHERE network = ? AND address = ?", arguments: [network.description, address.description])
+        }
+        guard let text else { return nil }
+        return try ControllerMember(json: try Self.decode(text))
+    }
+
+    public func members(_ network: NetworkID, offset: Int, limit: Int) throws(ControllerError) -> [ControllerMember] {
+        let texts: [String] = try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT data FROM member WHERE network = ? ORDER BY address LIMIT ? OFFSET ?",
+                arguments: [network.description, limit == .max ? -1 : limit, offset])
+        }
+        var out: [ControllerMember] = []
+        for t in texts { out.append(try ControllerMember(json: try Self.decode(t))) }
+        return out
+    }
+
+    public func memberRevisions(_ network: NetworkID) throws(ControllerError) -> [(Address, Int64)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT address, revision FROM member WHERE network = ? ORDER BY address", arguments: [network.description])
+                .compactMap { row -> (Address, Int64)? in
+                    guard let a = try? Address(hex: row["address"] as String) else { return nil }
+                    return (a, row["revision"])
+                }
+        }
+    }
+
+    public func memberCounts(_ network: NetworkID) throws(ControllerError) -> (total: Int, authorized: Int) {
+        try read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*) AS t, COALESCE(SUM(authorized), 0) AS a FROM member WHERE network = ?",
+                arguments: [network.description])
+            return (row?["t"] ?? 0, row?["a"] ?? 0)
+        }
+    }
+
+    public func updateMember(
+        _ network: NetworkID, _ address: Address, create: Bool, now: Int64,
+        _ change: (inout ControllerMember) throws(ControllerError) -> Void
+    ) throws(ControllerError) -> ControllerMember? {
+        try write { db in
+            let n = network.description, a = address.description
+            let existing = try String.fetchOne(db, sql: "SELECT data FROM member WHERE network = ? AND address = ?", arguments: [n, a])
+            let current: ControllerMember
+            if let existing {
+                current = try ControllerMember(json: try Self.decode(existing))
+            } else {
+                guard create else { return nil }
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM network WHERE id = ?", arguments: [n]) == true else { return nil }
+                current = ControllerMember(network: network, address: address, creationTime: now)
+            }
+            let (updated, changed) = try Revisions.apply(current, revision: \.revision, change)
+            guard changed || existing == nil else { return updated }
+            try Self.writeMember(updated, db: db)
+            return updated
+        }
+    }
+
+    private static func writeMember(_ m: ControllerMember, db: Database) throws {
+        let n = m.network.description, a = m.address.description
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO member (network, address, authorized, revision, data) VALUES (?, ?, ?, ?, ?)",
+            arguments: [n, a, m.authorized ? 1 : 0, m.revision, m.json.text])
+        try db.execute(sql: "DELETE FROM member_ip WHERE network = ? AND address = ?", arguments: [n, a])
+        for ip in m.ipAssignments {
+            if let owner = try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [n, ip.description]) {
+                throw ControllerError(.badRequest, "\(ip) is already assigned to \(owner)", field: "ipAssignments")
+            }
+            try db.execute(sql: "INSERT INTO member_ip (network, ip, address) VALUES (?, ?, ?)", arguments: [n, ip.description, a])
+        }
+    }
+
+    public func deleteMember(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember? {
+        try write { db in
+            let n = network.description, a = address.description
+            guard let text = try String.fetchOne(db, sql: "SELECT data FROM member WHERE network = ? AND address = ?", arguments: [n, a]) else {
+                return nil
+            }
+            try db.execute(sql: "DELETE FROM member WHERE network = ? AND address = ?", arguments: [n, a])
+            return try ControllerMember(json: try Self.decode(text))
+        }
+    }
+
+    public func ipOwner(_ network: NetworkID, _ ip: IPAddress) throws(ControllerError) -> Address? {
+        let text: String? = try read { db in
+            try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [network.description, ip.description])
+        }
+        return text.flatMap { try? Address(hex: $0) }
+    }
+
+    public func insertMembers(_ members: [ControllerMember]) throws(ControllerError) {
+        try write { db in
+            for m in members { try Self.writeMember(m, db: db) }
+        }
+    }
+}
