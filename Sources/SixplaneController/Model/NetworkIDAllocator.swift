@@ -6,8 +6,8 @@ import SixplaneCore
 public enum NetworkIDAllocator {
     /// A random unused id, or nil when `isTaken` refused every one of `attempts` candidates.
     public static func allocate<R: RandomNumberGenerator>(
-        controller: Address, using rng: inout R, attempts: Int = 4096, isTaken: (NetworkID) throws -> Bool
-    ) rethrows -> NetworkID? {
+        controller: Address, using rng: inout R, attempts: Int = 4096, isTaken: (NetworkID) throws(ControllerError) -> Bool
+    ) throws(ControllerError) -> NetworkID? {
         for _ in 0..<attempts {
             let number = UInt32.random(in: 1...0xff_ffff, using: &rng)
             let id = NetworkID(controller: controller, number: number)

@@ -23,8 +23,7 @@ public protocol ControllerStore: AnyObject {
     /// Like `updateNetwork`, for a member; the IP index is kept in step, and an address another member holds is
     /// refused (no duplicate assignment, ever).
     func updateMember(
-        _ network: NetworkID, _ address: Address, create: Bool, now: Int64,
-        _ change: (inout ControllerMember) throws(ControllerError) -> Void
+        _ network: NetworkID, _ address: Address, create: Bool, now: Int64, _ change: MemberChange
     ) throws(ControllerError) -> ControllerMember?
     func deleteMember(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember?
     /// Which member holds `ip` on `network`, if any.
@@ -43,6 +42,11 @@ extension ControllerStore {
     }
 }
 
+/// Changes a member inside the store's transaction. `ipTaken` says whether another member holds an address, read
+/// in the same transaction, so that pool assignment can never hand out a duplicate.
+public typealias MemberChange = (inout ControllerMember, _ ipTaken: (IPAddress) throws(ControllerError) -> Bool)
+    throws(ControllerError) -> Void
+
 /// The part of revision handling both stores share: apply, compare ignoring the revision, bump if changed.
 enum Revisions {
     static func apply<T: Equatable>(
@@ -50,6 +54,11 @@ enum Revisions {
     ) throws(ControllerError) -> (T, changed: Bool) {
         var updated = record
         try change(&updated)
+        return finish(record, updated, revision: revision)
+    }
+
+    static func finish<T: Equatable>(_ record: T, _ updated: T, revision: WritableKeyPath<T, Int64>) -> (T, changed: Bool) {
+        var updated = updated
         var comparable = updated
         comparable[keyPath: revision] = record[keyPath: revision]
         guard comparable != record else { return (record, false) }

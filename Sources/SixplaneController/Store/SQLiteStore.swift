@@ -154,8 +154,7 @@ public final class SQLiteStore: ControllerStore {
     }
 
     public func updateMember(
-        _ network: NetworkID, _ address: Address, create: Bool, now: Int64,
-        _ change: (inout ControllerMember) throws(ControllerError) -> Void
+        _ network: NetworkID, _ address: Address, create: Bool, now: Int64, _ change: MemberChange
     ) throws(ControllerError) -> ControllerMember? {
         try write { db in
             let n = network.description, a = address.description
@@ -168,10 +167,19 @@ public final class SQLiteStore: ControllerStore {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM network WHERE id = ?", arguments: [n]) == true else { return nil }
                 current = ControllerMember(network: network, address: address, creationTime: now)
             }
-            let (updated, changed) = try Revisions.apply(current, revision: \.revision, change)
-            guard changed || existing == nil else { return updated }
-            try Self.writeMember(updated, db: db)
-            return updated
+            var updated = current
+            try change(&updated) { (ip) throws(ControllerError) -> Bool in
+                do {
+                    let owner = try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [n, ip.description])
+                    return owner != nil && owner != a
+                } catch {
+                    throw ControllerError(.unavailable, "controller database read failed: \(error)")
+                }
+            }
+            let (result, changed) = Revisions.finish(current, updated, revision: \.revision)
+            guard changed || existing == nil else { return result }
+            try Self.writeMember(result, db: db)
+            return result
         }
     }
 

@@ -141,7 +141,8 @@ public final class Node {
         host.event(.dropped(reason))
     }
 
-    func random() -> UInt64 { host.random() }
+    /// Random bits from the host.
+    public func random() -> UInt64 { host.random() }
 }
 
 /// The network controller a node hands config requests to (SixplaneController implements it).
