@@ -9,7 +9,7 @@ import Testing
         var rng = SeededGenerator(seed: 7)
         var taken: Set<NetworkID> = []
         for _ in 0..<2000 {
-            let id = try #require(NetworkIDAllocator.allocate(controller: controller, using: &rng) { taken.contains($0) })
+            let id = try #require(try NetworkIDAllocator.allocate(controller: controller, using: &rng) { taken.contains($0) })
             #expect(id.controller == controller)
             #expect(id.number != 0)
             #expect(!taken.contains(id))
@@ -19,7 +19,7 @@ import Testing
 
     @Test func givesUpWhenEverythingIsTaken() throws {
         var rng = SeededGenerator(seed: 8)
-        let id = NetworkIDAllocator.allocate(controller: try Address(hex: "4073ceaa6b"), using: &rng, attempts: 50) { _ in true }
+        let id = try NetworkIDAllocator.allocate(controller: try Address(hex: "4073ceaa6b"), using: &rng, attempts: 50) { _ in true }
         #expect(id == nil)
     }
 }
