@@ -18,6 +18,7 @@ public final class Controller: NetworkControllerHook {
         var identity: Identity
     }
 
+    static let onlineWindow: Int64 = 120_000
     var online: [NetworkID: [Address: Online]] = [:]
     /// The last good records, served when the database is unavailable.
     var lastNetworks: [NetworkID: ControllerNetwork] = [:]
@@ -30,11 +31,7 @@ public final class Controller: NetworkControllerHook {
     public init(identity: Identity, store: ControllerStore) {
         self.identity = identity
         self.store = store
-        self.store.externalChange = { [weak self] network, member in self?.pendingExternal.append((network, member)) }
     }
-
-    /// Changes other processes made (PostgreSQL NOTIFY), applied on the next `tick`.
-    var pendingExternal: [(NetworkID, Address?)] = []
 
     /// Serves config requests that reach `node` and pushes through it.
     public func attach(to node: Node) {
@@ -119,6 +116,9 @@ public final class Controller: NetworkControllerHook {
         }
         guard let member else { return .refused(.objectNotFound) }
         if collision { return .refused(.networkAccessDenied) }
+        if let problem = member.ipAssignmentError, lastMembers[id]?[requester.address]?.ipAssignmentError != problem {
+            logger.warning("\(problem)", metadata: ["network": "\(id)", "member": "\(requester.address)"])
+        }
         lastMembers[id, default: [:]][requester.address] = member
         online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
         guard member.authorized else { return .refused(.networkAccessDenied) }
@@ -154,7 +154,7 @@ public final class Controller: NetworkControllerHook {
 
     /// Members that asked within the last 120 s.
     public func onlineMembers(_ id: NetworkID, now: Int64) -> [Address] {
-        (online[id] ?? [:]).filter { now - $0.value.lastRequest <= 120_000 }.map(\.key).sorted()
+        (online[id] ?? [:]).filter { now - $0.value.lastRequest <= Self.onlineWindow }.map(\.key).sorted()
     }
 
     /// After a network changed: a fresh config to every online member.
@@ -174,7 +174,7 @@ public final class Controller: NetworkControllerHook {
     }
 
     func push(_ id: NetworkID, to address: Address, now: Int64) {
-        guard let node, let o = online[id]?[address], now - o.lastRequest <= 120_000 else { return }
+        guard let node, let o = online[id]?[address], now - o.lastRequest <= Self.onlineWindow else { return }
         switch answer(network: id, requester: o.identity, metadata: o.metadata, now: now) {
         case .config(let config): node.sendNetworkConfig(config, to: address, requestPacketID: 0, now: now)
         case .refused(let code): node.sendNetworkConfigError(network: id, to: address, code: code, requestPacketID: 0, now: now)
@@ -202,19 +202,48 @@ public final class Controller: NetworkControllerHook {
         activeBridges[id] = nil
     }
 
-    /// Applies what other controller processes changed (PostgreSQL), pushing as if the change were local.
+    /// Applies what other controller processes changed (PostgreSQL), pushing as if the change were local, and
+    /// forgets members that stopped asking. Call it at least every second, and when the store wakes the daemon.
     public func tick(now: Int64) {
-        let changes = pendingExternal
-        pendingExternal.removeAll()
-        for (network, member) in changes {
-            if let member {
+        for change in Set(store.takeExternalChanges()) {
+            switch change {
+            case .member(let network, let member):
                 let before = lastMembers[network]?[member]
-                let after = try? store.member(network, member)
-                memberChanged(network, member, before: before, after: after ?? nil, now: now)
-            } else {
-                lastNetworks[network] = try? store.network(network) ?? nil
-                networkChanged(network, now: now)
+                let after: ControllerMember?
+                do { after = try store.member(network, member) } catch { continue }
+                memberChanged(network, member, before: before, after: after, now: now)
+            case .network(let network):
+                refreshNetwork(network, now: now)
+            case .unknown:
+                for network in online.keys.sorted() { refreshNetwork(network, now: now) }
             }
         }
+        // The last-state cache covers members that are online; the database holds the rest.
+        for (network, members) in online {
+            for (address, o) in members where now - o.lastRequest > Self.onlineWindow {
+                online[network]?[address] = nil
+                lastMembers[network]?[address] = nil
+            }
+        }
+    }
+
+    private func refreshNetwork(_ network: NetworkID, now: Int64) {
+        do {
+            guard let n = try store.network(network) else {
+                forget(network)
+                return
+            }
+            lastNetworks[network] = n
+        } catch { return }
+        // Deauthorizations made elsewhere revoke here too.
+        for address in onlineMembers(network, now: now) {
+            let after: ControllerMember?
+            do { after = try store.member(network, address) } catch { continue }
+            let before = lastMembers[network]?[address]
+            if before?.authorized == true && after?.authorized != true {
+                memberChanged(network, address, before: before, after: after, now: now)
+            }
+        }
+        networkChanged(network, now: now)
     }
 }

@@ -8,7 +8,14 @@ enum ConfigBuilder {
         _ member: inout ControllerMember, network: ControllerNetwork, ipTaken: (IPAddress) throws(ControllerError) -> Bool,
         random: () -> UInt64
     ) throws(ControllerError) {
+        member.ipAssignmentError = nil
         guard !member.noAutoAssignIps else { return }
+        var exhausted: [String] = []
+        defer {
+            if !exhausted.isEmpty {
+                member.ipAssignmentError = "no free address in the \(exhausted.joined(separator: " or ")) pools"
+            }
+        }
         let routes = network.routes
         func routed(_ ip: IPAddress, withoutVia: Bool) -> Int? {
             routes.filter { $0.target.contains(ip) && (!withoutVia || $0.via == nil) }.map(\.target.length).max()
@@ -16,6 +23,8 @@ enum ConfigBuilder {
         let hasV6 = member.ipAssignments.contains { if case .v6 = $0 { routed($0, withoutVia: false) != nil } else { false } }
         let hasV4 = member.ipAssignments.contains { if case .v4 = $0 { routed($0, withoutVia: false) != nil } else { false } }
         if network.v6AssignZT, !hasV6 {
+            var found = false
+            defer { if !found && network.pools.contains(where: \.isV6) { exhausted.append("IPv6") } }
             pools: for pool in network.pools {
                 guard case .v6(let s) = pool.start, case .v6(let e) = pool.end else { continue }
                 for trial in 0..<1000 {
@@ -31,11 +40,14 @@ enum ConfigBuilder {
                     let ip = IPAddress.v6(candidate)
                     guard routed(ip, withoutVia: true) != nil, try !ipTaken(ip), !member.ipAssignments.contains(ip) else { continue }
                     member.ipAssignments.append(ip)
+                    found = true
                     break pools
                 }
             }
         }
         if network.v4AssignZT, !hasV4 {
+            var found = false
+            defer { if !found && network.pools.contains(where: { !$0.isV6 }) { exhausted.append("IPv4") } }
             pools: for pool in network.pools {
                 guard case .v4(let s) = pool.start, case .v4(let e) = pool.end, s.rawValue != 0, e.rawValue >= s.rawValue else { continue }
                 let length = e.rawValue - s.rawValue
@@ -52,6 +64,7 @@ enum ConfigBuilder {
                         !member.ipAssignments.contains(address)
                     else { continue }
                     member.ipAssignments.append(address)
+                    found = true
                     break pools
                 }
             }

@@ -7,8 +7,8 @@ public struct ControllerError: Error, Equatable, Sendable, CustomStringConvertib
         case notFound
         /// The database is unavailable. HTTP 503.
         case unavailable
-        /// An IP pool has no address left (the member gets no address from it, never a duplicate).
-        case poolExhausted
+        /// A concurrent writer got there first (an address it took); the store retries, then reports it. HTTP 409.
+        case conflict
     }
 
     public var kind: Kind
@@ -28,7 +28,7 @@ public struct ControllerError: Error, Equatable, Sendable, CustomStringConvertib
         case .badRequest: 400
         case .notFound: 404
         case .unavailable: 503
-        case .poolExhausted: 409
+        case .conflict: 409
         }
     }
 

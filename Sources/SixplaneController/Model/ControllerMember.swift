@@ -29,6 +29,9 @@ public struct ControllerMember: Equatable, Sendable {
     public var remoteTraceTarget: Address?
     public var remoteTraceLevel: Int64 = 0
     public var revision: Int64 = 0
+    /// Set when a pool the network assigns from had no free address for this member (beyond ZeroTier, which
+    /// leaves the member silently without one). Read-only through the API.
+    public var ipAssignmentError: String?
 
     public init(network: NetworkID, address: Address, creationTime: Int64) {
         self.network = network
@@ -59,6 +62,7 @@ public struct ControllerMember: Equatable, Sendable {
         ]
         if !name.isEmpty { o["name"] = .string(name) }
         if let authenticationURL { o["authenticationURL"] = .string(authenticationURL) }
+        if let ipAssignmentError { o["ipAssignmentError"] = .string(ipAssignmentError) }
         return .object(o)
     }
 
@@ -155,5 +159,6 @@ public struct ControllerMember: Equatable, Sendable {
         vRev = o["vRev"]?.intValue ?? -1
         vProto = o["vProto"]?.intValue ?? -1
         revision = o["revision"]?.intValue ?? 0
+        ipAssignmentError = o["ipAssignmentError"]?.stringValue
     }
 }

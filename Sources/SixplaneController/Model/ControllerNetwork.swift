@@ -18,6 +18,8 @@ public struct ControllerNetwork: Equatable, Sendable {
             self.start = start
             self.end = end
         }
+
+        var isV6: Bool { if case .v6 = start { true } else { false } }
     }
 
     public var id: NetworkID

@@ -6,7 +6,7 @@ import SixplaneCore
 /// Calls are synchronous: the controller answers config requests inside the node's serialized context. Updates are
 /// read-modify-write inside one transaction, so concurrent writers (threads, or processes on PostgreSQL) lose
 /// nothing, and a record's `revision` goes up only when the record really changed.
-public protocol ControllerStore: AnyObject {
+public protocol ControllerStore: AnyObject, Sendable {
     func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork?
     func networkIDs() throws(ControllerError) -> [NetworkID]
     /// Applies `change` to the stored network (or a new one when `create` and it does not exist) in a transaction;
@@ -31,12 +31,26 @@ public protocol ControllerStore: AnyObject {
     /// Bulk insert for imports and benchmarks (existing members are replaced).
     func insertMembers(_ members: [ControllerMember]) throws(ControllerError)
 
-    /// Called when another process sharing the database changed a network or member (PostgreSQL); the controller
-    /// then pushes configs. Stores without other writers never call it.
-    var externalChange: ((NetworkID, Address?) -> Void)? { get set }
+    /// What other processes sharing the database changed since the last call (PostgreSQL NOTIFY); the controller
+    /// then pushes configs as if it had made the change. Stores without other writers return nothing.
+    func takeExternalChanges() -> [ExternalChange]
+    /// `wake` is called, on any thread, when external changes are waiting, so the daemon ticks the controller at
+    /// once instead of on its next timer.
+    func observeExternalChanges(_ wake: @escaping @Sendable () -> Void)
+}
+
+/// A change another controller process made to the shared database.
+public enum ExternalChange: Hashable, Sendable {
+    case network(NetworkID)
+    case member(NetworkID, Address)
+    /// Notifications may have been missed (the connection dropped): anything may have changed.
+    case unknown
 }
 
 extension ControllerStore {
+    public func takeExternalChanges() -> [ExternalChange] { [] }
+    public func observeExternalChanges(_ wake: @escaping @Sendable () -> Void) {}
+
     public func members(_ network: NetworkID) throws(ControllerError) -> [ControllerMember] {
         try members(network, offset: 0, limit: .max)
     }
@@ -64,5 +78,48 @@ enum Revisions {
         guard comparable != record else { return (record, false) }
         updated[keyPath: revision] = record[keyPath: revision] + 1
         return (updated, true)
+    }
+}
+
+/// The member read-modify-write both stores run inside their transactions, given the reads it needs.
+enum MemberUpdate {
+    struct Outcome {
+        var result: ControllerMember
+        /// Whether the record must be written (it changed, or it is new).
+        var write: Bool
+    }
+
+    static func run(
+        network: NetworkID, address: Address, create: Bool, now: Int64, existing: String?,
+        networkExists: () throws -> Bool, ipOwner: (IPAddress) throws -> String?, change: MemberChange
+    ) throws -> Outcome? {
+        let current: ControllerMember
+        if let existing {
+            current = try ControllerMember(json: try decode(existing))
+        } else {
+            guard create, try networkExists() else { return nil }
+            current = ControllerMember(network: network, address: address, creationTime: now)
+        }
+        var updated = current
+        let a = address.description
+        try withoutActuallyEscaping(ipOwner) { ipOwner in
+            try change(&updated) { (ip) throws(ControllerError) -> Bool in
+                do {
+                    let owner = try ipOwner(ip)
+                    return owner != nil && owner != a
+                } catch let e as ControllerError {
+                    throw e
+                } catch {
+                    throw ControllerError(.unavailable, "controller database read failed: \(error)")
+                }
+            }
+        }
+        let (result, changed) = Revisions.finish(current, updated, revision: \.revision)
+        return Outcome(result: result, write: changed || existing == nil)
+    }
+
+    static func decode(_ text: String) throws(ControllerError) -> JSON {
+        guard let j = JSON(parsing: text) else { throw ControllerError(.unavailable, "corrupt record in controller database") }
+        return j
     }
 }

@@ -8,16 +8,17 @@ import SixplaneCore
 /// assigned IPs that makes a duplicate assignment impossible (a unique key).
 public final class SQLiteStore: ControllerStore {
     let pool: DatabasePool
-    public var externalChange: ((NetworkID, Address?) -> Void)?
 
-    public init(path: String) throws(ControllerError) {
+    /// `busyTimeout` bounds how long a call waits for another process's lock on the file before failing (the
+    /// controller then serves its last known state): it runs on the node's loop, so keep it short.
+    public init(path: String, busyTimeout: Double = 0.5) throws(ControllerError) {
         do {
             var config = Configuration()
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
             }
-            config.busyMode = .timeout(10)
+            config.busyMode = .timeout(busyTimeout)
             pool = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
         } catch {
@@ -68,10 +69,7 @@ public final class SQLiteStore: ControllerStore {
         }
     }
 
-    private static func decode(_ text: String) throws(ControllerError) -> JSON {
-        guard let j = JSON(parsing: text) else { throw ControllerError(.unavailable, "corrupt record in controller database") }
-        return j
-    }
+    private static func decode(_ text: String) throws(ControllerError) -> JSON { try MemberUpdate.decode(text) }
 
     public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
         let text: String? = try read { db in try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description]) }
@@ -156,31 +154,31 @@ public final class SQLiteStore: ControllerStore {
     public func updateMember(
         _ network: NetworkID, _ address: Address, create: Bool, now: Int64, _ change: MemberChange
     ) throws(ControllerError) -> ControllerMember? {
-        try write { db in
-            let n = network.description, a = address.description
-            let existing = try String.fetchOne(db, sql: "SELECT data FROM member WHERE network = ? AND address = ?", arguments: [n, a])
-            let current: ControllerMember
-            if let existing {
-                current = try ControllerMember(json: try Self.decode(existing))
-            } else {
-                guard create else { return nil }
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM network WHERE id = ?", arguments: [n]) == true else { return nil }
-                current = ControllerMember(network: network, address: address, creationTime: now)
-            }
-            var updated = current
-            try change(&updated) { (ip) throws(ControllerError) -> Bool in
-                do {
-                    let owner = try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [n, ip.description])
-                    return owner != nil && owner != a
-                } catch {
-                    throw ControllerError(.unavailable, "controller database read failed: \(error)")
-                }
-            }
-            let (result, changed) = Revisions.finish(current, updated, revision: \.revision)
-            guard changed || existing == nil else { return result }
-            try Self.writeMember(result, db: db)
-            return result
+        // Most calls (config requests) change nothing: decide that in a read transaction, which does not wait for
+        // the writer, and write only when needed, re-reading inside the write transaction.
+        let unchanged: ControllerMember?? = try read { db in
+            guard let outcome = try Self.memberUpdate(db, network, address, create: create, now: now, change) else { return ControllerMember??.some(nil) }
+            if outcome.write { return ControllerMember??.none }
+            return .some(outcome.result)
         }
+        if let unchanged { return unchanged }
+        return try write { db in
+            guard let outcome = try Self.memberUpdate(db, network, address, create: create, now: now, change) else { return nil }
+            if outcome.write { try Self.writeMember(outcome.result, db: db) }
+            return outcome.result
+        }
+    }
+
+    private static func memberUpdate(
+        _ db: Database, _ network: NetworkID, _ address: Address, create: Bool, now: Int64, _ change: MemberChange
+    ) throws -> MemberUpdate.Outcome? {
+        let n = network.description
+        return try MemberUpdate.run(
+            network: network, address: address, create: create, now: now,
+            existing: try String.fetchOne(db, sql: "SELECT data FROM member WHERE network = ? AND address = ?", arguments: [n, address.description]),
+            networkExists: { try Bool.fetchOne(db, sql: "SELECT 1 FROM network WHERE id = ?", arguments: [n]) == true },
+            ipOwner: { ip in try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [n, ip.description]) },
+            change: change)
     }
 
     private static func writeMember(_ m: ControllerMember, db: Database) throws {

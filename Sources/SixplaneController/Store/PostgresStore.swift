@@ -1,0 +1,422 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import SixplaneCore
+
+/// The shared store: PostgreSQL through postgres-nio, for several controller processes (same identity) on one
+/// database. Every write sends a NOTIFY, so each process learns what the others changed and pushes configs to its
+/// own online members.
+///
+/// Calls block the calling thread on a private event loop (never the caller's), one at a time on one connection;
+/// a dropped connection is re-opened on the next call, and the missed notifications are reported as `.unknown`.
+public final class PostgresStore: ControllerStore, @unchecked Sendable {
+    public struct Location: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var database: String
+        /// A folder holding the server's Unix socket, instead of host and port.
+        public var socketDirectory: String?
+
+        /// Parses `postgresql://user[:password]@host[:port]/database[?host=/socket/dir]` (also `postgres://`).
+        public init(url: String) throws(ControllerError) {
+            guard let c = URLComponents(string: url), c.scheme == "postgresql" || c.scheme == "postgres" else {
+                throw ControllerError(.badRequest, "not a postgresql:// URL: \(url)", field: "controller-db")
+            }
+            let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+            guard !database.isEmpty else { throw ControllerError(.badRequest, "the URL names no database: \(url)", field: "controller-db") }
+            host = c.host ?? "localhost"
+            port = c.port ?? 5432
+            user = c.user ?? "postgres"
+            password = c.password
+            self.database = database
+            socketDirectory = c.queryItems?.first { $0.name == "host" }?.value
+        }
+
+        var configuration: PostgresConnection.Configuration {
+            var config: PostgresConnection.Configuration
+            if let socketDirectory {
+                config = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+            } else {
+                config = .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+            }
+            config.options.connectTimeout = .seconds(2)
+            return config
+        }
+    }
+
+    static let channel = "sixplane_controller"
+
+    let location: Location
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let logger: Logger
+    /// Tells this process's own notifications from the others'.
+    let instance = UUID().uuidString.prefix(8).lowercased()
+    /// Guards `connection` and serializes calls (one query at a time on the connection).
+    private let lock = NIOLock()
+    private var connection: PostgresConnection?
+    private var everConnected = false
+    private let pending = NIOLockedValueBox(Pending())
+
+    struct Pending {
+        var changes: [ExternalChange] = []
+        var wake: (@Sendable () -> Void)?
+    }
+
+    /// Connects and migrates the schema; fails if the server cannot be reached.
+    public init(location: Location, logger: Logger = Logger(label: "sixplane.controller.postgres")) throws(ControllerError) {
+        self.location = location
+        self.logger = logger
+        try withConnection { c in
+            try Self.run(c, "SELECT pg_advisory_lock(7236189)")
+            defer { _ = try? Self.run(c, "SELECT pg_advisory_unlock(7236189)") }
+            for statement in Self.schema { try Self.run(c, PostgresQuery(unsafeSQL: statement)) }
+        }
+    }
+
+    public convenience init(url: String) throws(ControllerError) {
+        try self.init(location: try Location(url: url))
+    }
+
+    deinit {
+        let c = lock.withLock { connection }
+        try? c?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS network (
+            id TEXT PRIMARY KEY,
+            revision BIGINT NOT NULL,
+            data TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS member (
+            network TEXT NOT NULL REFERENCES network(id) ON DELETE CASCADE,
+            address TEXT NOT NULL,
+            authorized BOOLEAN NOT NULL,
+            revision BIGINT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (network, address)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS member_ip (
+            network TEXT NOT NULL,
+            ip TEXT NOT NULL,
+            address TEXT NOT NULL,
+            PRIMARY KEY (network, ip),
+            FOREIGN KEY (network, address) REFERENCES member(network, address) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS member_ip_by_member ON member_ip(network, address)",
+    ]
+
+    // MARK: Connection
+
+    private func connect() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        let c = try PostgresConnection.connect(on: group.next(), configuration: location.configuration, id: 1, logger: logger).wait()
+        c.addListener(channel: Self.channel) { [weak self] _, notification in self?.notified(notification.payload) }
+        try Self.run(c, PostgresQuery(unsafeSQL: "LISTEN \(Self.channel)"))
+        if everConnected { report([.unknown]) }
+        everConnected = true
+        connection = c
+        return c
+    }
+
+    private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws(ControllerError) -> T {
+        do {
+            return try lock.withLock {
+                let c = try connect()
+                do { return try body(c) } catch {
+                    if c.isClosed { connection = nil }
+                    throw error
+                }
+            }
+        } catch let e as ControllerError {
+            throw e
+        } catch let e as IPConflict {
+            throw e.error
+        } catch {
+            throw ControllerError(.unavailable, "controller database (PostgreSQL) failed: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? PSQLError else { return "\(error)" }
+        if let message = e.serverInfo?[.message] { return "\(message) (\(e.serverInfo?[.sqlState] ?? "?"))" }
+        return "\(e.code)"
+    }
+
+    /// Runs `body` in a transaction, retrying when a concurrent writer made it fail (a unique key taken meanwhile,
+    /// a serialization failure or a deadlock); `notify` lists what to announce to the other processes.
+    private func transaction<T>(_ body: (PostgresConnection, inout [String]) throws -> T) throws(ControllerError) -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try withConnection { c in
+                    try Self.run(c, "BEGIN")
+                    do {
+                        var notify: [String] = []
+                        let result = try body(c, &notify)
+                        for n in notify {
+                            try Self.run(c, "SELECT pg_notify(\(Self.channel), \("\(instance) \(n)"))")
+                        }
+                        try Self.run(c, "COMMIT")
+                        return result
+                    } catch {
+                        if !c.isClosed { _ = try? Self.run(c, "ROLLBACK") }
+                        throw error
+                    }
+                }
+            } catch {
+                guard attempt < 8, error.retryable else { throw error }
+            }
+        }
+    }
+
+    @discardableResult
+    static func run(_ c: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
+        try c.query(query, logger: Logger(label: "sixplane.controller.postgres.query")).wait()
+    }
+
+    // MARK: Notifications
+
+    private func notified(_ payload: String) {
+        let parts = payload.split(separator: " ")
+        guard parts.count >= 2, parts[0] != instance, let network = try? NetworkID(hex: parts[1]) else { return }
+        if parts.count >= 3, let address = try? Address(hex: parts[2]) {
+            report([.member(network, address)])
+        } else {
+            report([.network(network)])
+        }
+    }
+
+    private func report(_ changes: [ExternalChange]) {
+        let wake = pending.withLockedValue { p in
+            p.changes.append(contentsOf: changes)
+            return p.wake
+        }
+        wake?()
+    }
+
+    public func takeExternalChanges() -> [ExternalChange] {
+        pending.withLockedValue { p in
+            defer { p.changes.removeAll() }
+            return p.changes
+        }
+    }
+
+    public func observeExternalChanges(_ wake: @escaping @Sendable () -> Void) {
+        pending.withLockedValue { $0.wake = wake }
+    }
+
+    // MARK: Networks
+
+    public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
+        let text = try withConnection { c in
+            try Self.run(c, "SELECT data FROM network WHERE id = \(id.description)").first?.decode(String.self)
+        }
+        guard let text else { return nil }
+        return try ControllerNetwork(json: try MemberUpdate.decode(text))
+    }
+
+    public func networkIDs() throws(ControllerError) -> [NetworkID] {
+        try withConnection { c in
+            try Self.run(c, "SELECT id FROM network ORDER BY id").map { try $0.decode(String.self) }
+        }.compactMap { try? NetworkID(hex: $0) }
+    }
+
+    public func updateNetwork(
+        _ id: NetworkID, create: Bool, now: Int64, _ change: (inout ControllerNetwork) throws(ControllerError) -> Void
+    ) throws(ControllerError) -> ControllerNetwork? {
+        try transaction { c, notify in
+            let n = id.description
+            let existing = try Self.run(c, "SELECT data FROM network WHERE id = \(n) FOR UPDATE").first?.decode(String.self)
+            let current: ControllerNetwork
+            if let existing {
+                current = try ControllerNetwork(json: try MemberUpdate.decode(existing))
+            } else {
+                guard create else { return nil }
+                current = ControllerNetwork(id: id, creationTime: now)
+            }
+            let (updated, changed) = try Revisions.apply(current, revision: \.revision, change)
+            if existing == nil {
+                try Self.run(c, "INSERT INTO network (id, revision, data) VALUES (\(n), \(updated.revision), \(updated.json.text))")
+            } else if changed {
+                try Self.run(c, "UPDATE network SET revision = \(updated.revision), data = \(updated.json.text) WHERE id = \(n)")
+            }
+            if changed || existing == nil { notify.append(n) }
+            return updated
+        }
+    }
+
+    public func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
+        let text = try transaction { c, notify in
+            let n = id.description
+            let text = try Self.run(c, "DELETE FROM network WHERE id = \(n) RETURNING data").first?.decode(String.self)
+            if text != nil { notify.append(n) }
+            return text
+        }
+        guard let text else { return nil }
+        return try ControllerNetwork(json: try MemberUpdate.decode(text))
+    }
+
+    // MARK: Members
+
+    public func member(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember? {
+        let text = try withConnection { c in
+            try Self.run(c, "SELECT data FROM member WHERE network = \(network.description) AND address = \(address.description)")
+                .first?.decode(String.self)
+        }
+        guard let text else { return nil }
+        return try ControllerMember(json: try MemberUpdate.decode(text))
+    }
+
+    public func members(_ network: NetworkID, offset: Int, limit: Int) throws(ControllerError) -> [ControllerMember] {
+        let texts = try withConnection { c in
+            let n = network.description
+            let rows =
+                limit == .max
+                ? try Self.run(c, "SELECT data FROM member WHERE network = \(n) ORDER BY address OFFSET \(offset)")
+                : try Self.run(c, "SELECT data FROM member WHERE network = \(n) ORDER BY address LIMIT \(limit) OFFSET \(offset)")
+            return try rows.map { try $0.decode(String.self) }
+        }
+        var out: [ControllerMember] = []
+        for t in texts { out.append(try ControllerMember(json: try MemberUpdate.decode(t))) }
+        return out
+    }
+
+    public func memberRevisions(_ network: NetworkID) throws(ControllerError) -> [(Address, Int64)] {
+        try withConnection { c in
+            try Self.run(c, "SELECT address, revision FROM member WHERE network = \(network.description) ORDER BY address").compactMap {
+                row -> (Address, Int64)? in
+                let (a, r) = try row.decode((String, Int64).self)
+                guard let address = try? Address(hex: a) else { return nil }
+                return (address, r)
+            }
+        }
+    }
+
+    public func memberCounts(_ network: NetworkID) throws(ControllerError) -> (total: Int, authorized: Int) {
+        try withConnection { c in
+            let row = try Self.run(
+                c, "SELECT COUNT(*), COUNT(*) FILTER (WHERE authorized) FROM member WHERE network = \(network.description)"
+            ).first
+            guard let (t, a) = try row?.decode((Int64, Int64).self) else { return (0, 0) }
+            return (Int(t), Int(a))
+        }
+    }
+
+    public func updateMember(
+        _ network: NetworkID, _ address: Address, create: Bool, now: Int64, _ change: MemberChange
+    ) throws(ControllerError) -> ControllerMember? {
+        let n = network.description, a = address.description
+        // Most calls (config requests) change nothing: decide that without a transaction or row lock.
+        let unchanged: ControllerMember?? = try withConnection { c in
+            guard let outcome = try Self.memberUpdate(c, network, address, create: create, now: now, lock: false, change) else {
+                return .some(nil)
+            }
+            if outcome.write { return ControllerMember??.none }
+            return .some(outcome.result)
+        }
+        if let unchanged { return unchanged }
+        return try transaction { c, notify in
+            guard let outcome = try Self.memberUpdate(c, network, address, create: create, now: now, lock: true, change) else { return nil }
+            if outcome.write {
+                try Self.writeMember(outcome.result, c)
+                notify.append("\(n) \(a)")
+            }
+            return outcome.result
+        }
+    }
+
+    private static func memberUpdate(
+        _ c: PostgresConnection, _ network: NetworkID, _ address: Address, create: Bool, now: Int64, lock: Bool,
+        _ change: MemberChange
+    ) throws -> MemberUpdate.Outcome? {
+        let n = network.description, a = address.description
+        let existing =
+            lock
+            ? try run(c, "SELECT data FROM member WHERE network = \(n) AND address = \(a) FOR UPDATE").first?.decode(String.self)
+            : try run(c, "SELECT data FROM member WHERE network = \(n) AND address = \(a)").first?.decode(String.self)
+        return try MemberUpdate.run(
+            network: network, address: address, create: create, now: now, existing: existing,
+            networkExists: { try run(c, "SELECT 1 FROM network WHERE id = \(n)").first != nil },
+            ipOwner: { ip in
+                try run(c, "SELECT address FROM member_ip WHERE network = \(n) AND ip = \(ip.description)").first?.decode(String.self)
+            },
+            change: change)
+    }
+
+    /// Writes a member and its IP index rows; a duplicate IP violates the index's key, so the transaction fails
+    /// (and is retried, seeing the other member's address) instead of assigning it twice.
+    private static func writeMember(_ m: ControllerMember, _ c: PostgresConnection) throws {
+        let n = m.network.description, a = m.address.description
+        try run(
+            c,
+            """
+            INSERT INTO member (network, address, authorized, revision, data)
+            VALUES (\(n), \(a), \(m.authorized), \(m.revision), \(m.json.text))
+            ON CONFLICT (network, address) DO UPDATE
+            SET authorized = EXCLUDED.authorized, revision = EXCLUDED.revision, data = EXCLUDED.data
+            """)
+        try run(c, "DELETE FROM member_ip WHERE network = \(n) AND address = \(a)")
+        for ip in m.ipAssignments {
+            let owner = try run(c, "SELECT address FROM member_ip WHERE network = \(n) AND ip = \(ip.description)").first?.decode(String.self)
+            // Another process took it after this transaction's read: retrying re-runs the change, which sees it.
+            if let owner { throw IPConflict(ip: ip, owner: owner) }
+            try run(c, "INSERT INTO member_ip (network, ip, address) VALUES (\(n), \(ip.description), \(a))")
+        }
+    }
+
+    public func deleteMember(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember? {
+        let text = try transaction { c, notify in
+            let n = network.description, a = address.description
+            let text = try Self.run(c, "DELETE FROM member WHERE network = \(n) AND address = \(a) RETURNING data").first?.decode(String.self)
+            if text != nil { notify.append("\(n) \(a)") }
+            return text
+        }
+        guard let text else { return nil }
+        return try ControllerMember(json: try MemberUpdate.decode(text))
+    }
+
+    public func ipOwner(_ network: NetworkID, _ ip: IPAddress) throws(ControllerError) -> Address? {
+        let text = try withConnection { c in
+            try Self.run(c, "SELECT address FROM member_ip WHERE network = \(network.description) AND ip = \(ip.description)")
+                .first?.decode(String.self)
+        }
+        return text.flatMap { try? Address(hex: $0) }
+    }
+
+    public func insertMembers(_ members: [ControllerMember]) throws(ControllerError) {
+        try transaction { c, _ in
+            for m in members { try Self.writeMember(m, c) }
+        }
+    }
+}
+
+struct IPConflict: Error {
+    var ip: IPAddress
+    var owner: String
+    var error: ControllerError { ControllerError(.conflict, "\(ip) is already assigned to \(owner)", field: "ipAssignments") }
+}
+
+extension Error {
+    /// A failure that retrying the transaction can cure: an address taken by a concurrent writer, or PostgreSQL's
+    /// unique violation, serialization failure, deadlock.
+    var retryable: Bool {
+        guard let e = self as? ControllerError else { return false }
+        if e.kind == .conflict { return true }
+        return e.kind == .unavailable && ["(23505)", "(40001)", "(40P01)"].contains { e.message.hasSuffix($0) }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// A throwaway PostgreSQL server for tests: a fresh cluster (`initdb`) in a temporary folder, listening on
+/// 127.0.0.1 on a free port and on a socket in that folder, run as the `postgres` user when the tests run as root.
+///
+/// The tests share one cluster (`shared`), stopped when the test process exits; a test that needs to stop the
+/// server starts its own. If a cluster cannot start, the error says why: PostgreSQL tests fail, never skip.
+public final class PostgresCluster: @unchecked Sendable {
+    public let directory: String
+    public let port: Int
+    private let lock = NSLock()
+    private var running = false
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The server binaries (`initdb`, `pg_ctl`, `createdb`) of the newest installed PostgreSQL.
+    static func binaries() throws -> String {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        for v in versions.reversed() where FileManager.default.isExecutableFile(atPath: "\(root)/\(v)/bin/initdb") {
+            return "\(root)/\(v)/bin"
+        }
+        throw Failure(
+            description: "PostgreSQL server binaries not found under \(root): install the postgresql package (`make test` does)")
+    }
+
+    static var asRoot: Bool { getuid() == 0 }
+
+    /// Runs a server binary, as `postgres` when we are root (the server refuses to run as root).
+    @discardableResult
+    static func server(_ tool: String, _ arguments: [String], timeout: Double = 120) throws -> String {
+        let path = "\(try binaries())/\(tool)"
+        let argv = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        let (status, output) = try spawn(argv)
+        guard status == 0 else {
+            throw Failure(description: "\(tool) \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
+        }
+        return output
+    }
+
+    /// posix_spawn with every descriptor above 2 closed in the child: `pg_ctl start` leaves the server running,
+    /// and a server holding one of our descriptors (as Foundation's `Process` would hand it) keeps waits open.
+    static func spawn(_ argv: [String]) throws -> (Int32, String) {
+        let outputPath = "/tmp/sixplane-pg-spawn-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // glibc ≥ 2.34 has it; Swift's Glibc module does not export it.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            throw Failure(description: "this C library lacks posix_spawn_file_actions_addclosefrom_np")
+        }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw Failure(description: "cannot run \(argv[0]): errno \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+    }
+
+    /// Creates and starts a new cluster.
+    public init() throws {
+        Self.reapOrphans()
+        var template = Array("/tmp/sixplane-pg-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw Failure(description: "cannot create a temporary folder: errno \(errno)") }
+        directory = String(cString: made)
+        if Self.asRoot {
+            guard let pw = getpwnam("postgres") else {
+                throw Failure(description: "no `postgres` user to run the server as: install the postgresql package (`make test` does)")
+            }
+            chown(directory, pw.pointee.pw_uid, pw.pointee.pw_gid)
+        }
+        try String(getpid()).write(toFile: "\(directory)/owner.pid", atomically: true, encoding: .utf8)
+        try Self.server("initdb", ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+        var lastError: Error = Failure(description: "no free port")
+        for _ in 0..<5 {
+            let port = Self.freePort()
+            do {
+                try Self.start(directory: directory, port: port)
+                self.port = port
+                running = true
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        let log = (try? String(contentsOfFile: "\(directory)/log", encoding: .utf8)) ?? ""
+        throw Failure(description: "PostgreSQL did not start: \(lastError)\n\(log)")
+    }
+
+    private static func start(directory: String, port: Int) throws {
+        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        try server("pg_ctl", ["start", "-w", "-t", "60", "-D", "\(directory)/data", "-l", "\(directory)/log", "-o", options])
+    }
+
+    public var log: String { (try? String(contentsOfFile: "\(directory)/log", encoding: .utf8)) ?? "" }
+
+    /// Stops the server (fast shutdown: sessions are cut, as when a database host goes down).
+    public func stop() {
+        lock.withLock {
+            guard running else { return }
+            _ = try? Self.server("pg_ctl", ["stop", "-m", "fast", "-w", "-D", "\(directory)/data"])
+            running = false
+        }
+    }
+
+    /// Starts a stopped server again on the same port.
+    public func restart() throws {
+        try lock.withLock {
+            guard !running else { return }
+            try Self.start(directory: directory, port: port)
+            running = true
+        }
+    }
+
+    /// Stops the server and deletes the cluster.
+    public func remove() {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A new, empty database; returns its URL.
+    public func createDatabase() throws -> String {
+        let name = "t\(UInt64.random(in: 0 ... .max))"
+        try Self.server("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name])
+        return url(database: name)
+    }
+
+    public func url(database: String) -> String { "postgresql://postgres@127.0.0.1:\(port)/\(database)" }
+
+    // MARK: The shared cluster
+
+    nonisolated(unsafe) private static var sharedResult: Result<PostgresCluster, Error>?
+    private static let sharedLock = NSLock()
+
+    /// The cluster the tests share, started on first use and stopped when the process exits.
+    public static func shared() throws -> PostgresCluster {
+        try sharedLock.withLock {
+            if sharedResult == nil {
+                sharedResult = Result { try PostgresCluster() }
+                atexit { PostgresCluster.stopShared() }
+            }
+            return try sharedResult!.get()
+        }
+    }
+
+    private static func stopShared() {
+        if case .success(let cluster) = sharedResult { cluster.remove() }
+    }
+
+    /// Clusters left by test processes that died without stopping them.
+    private static func reapOrphans() {
+        let tmp = "/tmp"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("sixplane-pg-") {
+            let dir = "\(tmp)/\(name)"
+            guard let text = try? String(contentsOfFile: "\(dir)/owner.pid", encoding: .utf8), let pid = Int32(text),
+                kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            _ = try? server("pg_ctl", ["stop", "-m", "immediate", "-w", "-D", "\(dir)/data"], timeout: 30)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    /// A TCP port nothing listens on right now.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
