@@ -95,6 +95,18 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func updatingANetworkKeepsItsMembers(kind: StoreKind) throws {
+        let db = try kind.database()
+        let store = try db.open()
+        let id = F.networkID(8)
+        try F.network(store, id)
+        try F.member(store, id, F.address(1), ["ipAssignments": ["10.2.0.1"]])
+        try F.network(store, id, ["name": "renamed", "private": false])
+        #expect(try store.member(id, F.address(1))?.ipAssignments == [try IPAddress(parsing: "10.2.0.1")])
+        #expect(try store.ipOwner(id, try IPAddress(parsing: "10.2.0.1")) == F.address(1))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func bulkInsertReplaces(kind: StoreKind) throws {
         let db = try kind.database()
         let store = try db.open()

@@ -236,7 +236,16 @@ public struct ControllerNetwork: Equatable, Sendable {
         certificateTimeoutWindowSize = o["certificateTimeoutWindowSize"]?.intValue
     }
 
+    /// A boolean field: true/false, or a number or "true"/"false"/"1"/"0" as ZeroTier's tools sometimes send;
+    /// other strings are refused rather than read as false the way ZeroTier does.
     static func bool(_ v: JSON, _ field: String) throws(ControllerError) -> Bool {
+        if case .string(let s) = v {
+            switch s.lowercased() {
+            case "true", "1": return true
+            case "false", "0": return false
+            default: throw bad(field, "a boolean")
+            }
+        }
         guard let b = v.boolValue else { throw bad(field, "a boolean") }
         return b
     }

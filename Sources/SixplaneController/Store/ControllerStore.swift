@@ -61,21 +61,24 @@ extension ControllerStore {
 public typealias MemberChange = (inout ControllerMember, _ ipTaken: (IPAddress) throws(ControllerError) -> Bool)
     throws(ControllerError) -> Void
 
-/// The part of revision handling both stores share: apply, compare ignoring the revision, bump if changed.
+/// The part of revision handling both stores share: apply, compare ignoring the revision, bump if changed or new
+/// (as ZeroTier does: a record's first save is revision 1).
 enum Revisions {
     static func apply<T: Equatable>(
-        _ record: T, revision: WritableKeyPath<T, Int64>, _ change: (inout T) throws(ControllerError) -> Void
+        _ record: T, isNew: Bool, revision: WritableKeyPath<T, Int64>, _ change: (inout T) throws(ControllerError) -> Void
     ) throws(ControllerError) -> (T, changed: Bool) {
         var updated = record
         try change(&updated)
-        return finish(record, updated, revision: revision)
+        return finish(record, updated, isNew: isNew, revision: revision)
     }
 
-    static func finish<T: Equatable>(_ record: T, _ updated: T, revision: WritableKeyPath<T, Int64>) -> (T, changed: Bool) {
+    static func finish<T: Equatable>(
+        _ record: T, _ updated: T, isNew: Bool, revision: WritableKeyPath<T, Int64>
+    ) -> (T, changed: Bool) {
         var updated = updated
         var comparable = updated
         comparable[keyPath: revision] = record[keyPath: revision]
-        guard comparable != record else { return (record, false) }
+        guard comparable != record || isNew else { return (record, false) }
         updated[keyPath: revision] = record[keyPath: revision] + 1
         return (updated, true)
     }
@@ -114,8 +117,8 @@ enum MemberUpdate {
                 }
             }
         }
-        let (result, changed) = Revisions.finish(current, updated, revision: \.revision)
-        return Outcome(result: result, write: changed || existing == nil)
+        let (result, changed) = Revisions.finish(current, updated, isNew: existing == nil, revision: \.revision)
+        return Outcome(result: result, write: changed)
     }
 
     static func decode(_ text: String) throws(ControllerError) -> JSON {

@@ -249,7 +249,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
                 guard create else { return nil }
                 current = ControllerNetwork(id: id, creationTime: now)
             }
-            let (updated, changed) = try Revisions.apply(current, revision: \.revision, change)
+            let (updated, changed) = try Revisions.apply(current, isNew: existing == nil, revision: \.revision, change)
             if existing == nil {
                 try Self.run(c, "INSERT INTO network (id, revision, data) VALUES (\(n), \(updated.revision), \(updated.json.text))")
             } else if changed {

@@ -93,10 +93,14 @@ public final class SQLiteStore: ControllerStore {
                 guard create else { return nil }
                 current = ControllerNetwork(id: id, creationTime: now)
             }
-            let (updated, changed) = try Revisions.apply(current, revision: \.revision, change)
+            let (updated, changed) = try Revisions.apply(current, isNew: existing == nil, revision: \.revision, change)
             if changed || existing == nil {
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO network (id, revision, data) VALUES (?, ?, ?)",
+                    // An upsert, not INSERT OR REPLACE: a replace deletes the row, and the delete cascades to members.
+                    sql: """
+                        INSERT INTO network (id, revision, data) VALUES (?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, data = excluded.data
+                        """,
                     arguments: [id.description, updated.revision, updated.json.text])
             }
             return updated
@@ -184,7 +188,11 @@ public final class SQLiteStore: ControllerStore {
     private static func writeMember(_ m: ControllerMember, db: Database) throws {
         let n = m.network.description, a = m.address.description
         try db.execute(
-            sql: "INSERT OR REPLACE INTO member (network, address, authorized, revision, data) VALUES (?, ?, ?, ?, ?)",
+            sql: """
+                INSERT INTO member (network, address, authorized, revision, data) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(network, address) DO UPDATE
+                SET authorized = excluded.authorized, revision = excluded.revision, data = excluded.data
+                """,
             arguments: [n, a, m.authorized ? 1 : 0, m.revision, m.json.text])
         try db.execute(sql: "DELETE FROM member_ip WHERE network = ? AND address = ?", arguments: [n, a])
         for ip in m.ipAssignments {
