@@ -47,13 +47,11 @@ public final class Controller: NetworkControllerHook {
     ) {
         switch answer(network: id, requester: requester, metadata: metadata, now: now) {
         case .config(let config):
-            answered += 1
             node.sendNetworkConfig(config, to: requester.address, requestPacketID: requestPacketID, now: now)
         case .refused(let code):
-            refused += 1
             node.sendNetworkConfigError(network: id, to: requester.address, code: code, requestPacketID: requestPacketID, now: now)
         case .none:
-            failures += 1
+            break
         }
     }
 
@@ -66,7 +64,17 @@ public final class Controller: NetworkControllerHook {
 
     /// The answer to a member's request (§8.4), without sending it.
     public func answer(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Answer {
-        guard id.controller == identity.address else { return .refused(.unsupportedOperation) }
+        let answer = decide(network: id, requester: requester, metadata: metadata, now: now)
+        switch answer {
+        case .config: answered += 1
+        case .refused: refused += 1
+        case .none: failures += 1
+        }
+        return answer
+    }
+
+    private func decide(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Answer {
+        guard id.controller == identity.address else { return .refused(.objectNotFound) }
         let network: ControllerNetwork
         do {
             guard let n = try store.network(id) else { return .refused(.objectNotFound) }

@@ -1,6 +1,6 @@
 import SixplaneCore
 
-/// 64 identities generated once (Tests/Fixtures/sim-identities.txt) so that simulations start instantly.
+/// 256 identities generated once (Tests/Fixtures/sim-identities.txt) so that simulations start instantly.
 public enum SimIdentities {
     public static let all: [Identity] = {
         let text = (try? Fixtures.text("sim-identities.txt")) ?? ""
