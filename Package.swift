@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneControllerTests",
-            dependencies: ["SixplaneController", "SixplaneTestSupport"]
+            dependencies: ["SixplaneController", "SixplaneTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SixplaneDaemonTests",

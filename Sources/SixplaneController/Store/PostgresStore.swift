@@ -51,7 +51,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     static let channel = "sixplane_controller"
 
-    let location: Location
+    public let location: Location
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let logger: Logger
     /// Tells this process's own notifications from the others'.
@@ -60,6 +60,10 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     private let lock = NIOLock()
     private var connection: PostgresConnection?
     private var everConnected = false
+    /// After a failed connect, calls fail at once for a while instead of each waiting for the connect timeout
+    /// (they run on the node's loop).
+    private var retryAfter: NIODeadline = .uptimeNanoseconds(0)
+    static let reconnectBackoff = TimeAmount.milliseconds(500)
     private let pending = NIOLockedValueBox(Pending())
 
     struct Pending {
@@ -123,7 +127,16 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     private func connect() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
-        let c = try PostgresConnection.connect(on: group.next(), configuration: location.configuration, id: 1, logger: logger).wait()
+        guard NIODeadline.now() >= retryAfter else {
+            throw ControllerError(.unavailable, "controller database (PostgreSQL) unreachable; retrying shortly")
+        }
+        let c: PostgresConnection
+        do {
+            c = try PostgresConnection.connect(on: group.next(), configuration: location.configuration, id: 1, logger: logger).wait()
+        } catch {
+            retryAfter = .now() + Self.reconnectBackoff
+            throw error
+        }
         c.addListener(channel: Self.channel) { [weak self] _, notification in self?.notified(notification.payload) }
         try Self.run(c, PostgresQuery(unsafeSQL: "LISTEN \(Self.channel)"))
         if everConnected { report([.unknown]) }
