@@ -50,6 +50,11 @@ extension Node {
             drop(.noRoute)
             return
         }
+        // A deauthorized member is cut off both ways: its frames are refused (gate), and none are sent to it.
+        if let m = network.members[member], m.revokedBefore != .min, (m.com?.timestamp ?? .min) <= m.revokedBefore {
+            drop(.revokedDestination)
+            return
+        }
         guard rulesAllow(config, frame, from: address, to: member, inbound: false) else { return }
         statistics.framesOut[id, default: 0] += 1
         let message = Message.frame(Frame(network: id, etherType: frame.etherType, data: frame.payload))

@@ -100,4 +100,6 @@ public enum DropReason: String, Sendable, CaseIterable {
     case noConfig
     case rulesDropped
     case noRoute
+    /// A frame for a member whose certificate the controller revoked (beyond ZeroTier, which still sends).
+    case revokedDestination
 }
