@@ -5,6 +5,6 @@ struct Sixplane: ParsableCommand {
         commandName: "sixplane",
         abstract: "A ZeroTier-compatible virtual network node, controller and tools, built around 6PLANE.",
         version: Version.sixplane,
-        subcommands: [Idtool.self, AddressCommand.self, Bench.self]
+        subcommands: [Idtool.self, AddressCommand.self, ControllerCommand.self, Bench.self]
     )
 }

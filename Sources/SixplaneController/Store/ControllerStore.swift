@@ -28,8 +28,10 @@ public protocol ControllerStore: AnyObject, Sendable {
     func deleteMember(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember?
     /// Which member holds `ip` on `network`, if any.
     func ipOwner(_ network: NetworkID, _ ip: IPAddress) throws(ControllerError) -> Address?
-    /// Bulk insert for imports and benchmarks (existing members are replaced).
+    /// Bulk insert for imports and benchmarks (existing members are replaced), records stored as they are.
     func insertMembers(_ members: [ControllerMember]) throws(ControllerError)
+    /// Stores a network record as it is, revision included (imports); replaces an existing one, keeping its members.
+    func insertNetwork(_ network: ControllerNetwork) throws(ControllerError)
 
     /// What other processes sharing the database changed since the last call (PostgreSQL NOTIFY); the controller
     /// then pushes configs as if it had made the change. Stores without other writers return nothing.

@@ -411,9 +411,24 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         return text.flatMap { try? Address(hex: $0) }
     }
 
+    public func insertNetwork(_ network: ControllerNetwork) throws(ControllerError) {
+        try transaction { c, notify in
+            let n = network.id.description
+            try Self.run(
+                c,
+                """
+                INSERT INTO network (id, revision, data) VALUES (\(n), \(network.revision), \(network.json.text))
+                ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, data = EXCLUDED.data
+                """)
+            notify.append(n)
+        }
+    }
+
     public func insertMembers(_ members: [ControllerMember]) throws(ControllerError) {
-        try transaction { c, _ in
+        try transaction { c, notify in
             for m in members { try Self.writeMember(m, c) }
+            // One notice per network: the others refresh it (and its online members) instead of each member.
+            notify.append(contentsOf: Set(members.map(\.network.description)).sorted())
         }
     }
 }

@@ -221,6 +221,17 @@ public final class SQLiteStore: ControllerStore {
         return text.flatMap { try? Address(hex: $0) }
     }
 
+    public func insertNetwork(_ network: ControllerNetwork) throws(ControllerError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO network (id, revision, data) VALUES (?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, data = excluded.data
+                    """,
+                arguments: [network.id.description, network.revision, network.json.text])
+        }
+    }
+
     public func insertMembers(_ members: [ControllerMember]) throws(ControllerError) {
         try write { db in
             for m in members { try Self.writeMember(m, db: db) }
