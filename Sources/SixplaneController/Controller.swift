@@ -153,7 +153,7 @@ public final class Controller: NetworkControllerHook {
 
     func bridges(_ id: NetworkID) -> [Address] {
         if let cached = activeBridges[id] { return cached }
-        let list = ((try? store.members(id)) ?? []).filter { $0.activeBridge && $0.authorized }.map(\.address)
+        let list = (try? store.activeBridges(id)) ?? []
         activeBridges[id] = list
         return list
     }

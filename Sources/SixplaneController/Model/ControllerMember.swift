@@ -39,7 +39,21 @@ public struct ControllerMember: Equatable, Sendable {
         self.creationTime = creationTime
     }
 
-    public static func == (a: ControllerMember, b: ControllerMember) -> Bool { a.json == b.json }
+    /// Field by field (every config request compares a member before and after; building JSON for it is slow).
+    public static func == (a: ControllerMember, b: ControllerMember) -> Bool {
+        a.network == b.network && a.address == b.address && a.identity == b.identity && a.name == b.name
+            && a.authorized == b.authorized && a.activeBridge == b.activeBridge && a.noAutoAssignIps == b.noAutoAssignIps
+            && a.ssoExempt == b.ssoExempt && a.ipAssignments == b.ipAssignments
+            && a.tags.elementsEqual(b.tags, by: { $0.0 == $1.0 && $0.1 == $1.1 }) && a.capabilities == b.capabilities
+            && a.creationTime == b.creationTime && a.lastAuthorizedTime == b.lastAuthorizedTime
+            && a.lastDeauthorizedTime == b.lastDeauthorizedTime
+            && a.lastAuthorizedCredentialType == b.lastAuthorizedCredentialType
+            && a.lastAuthorizedCredential == b.lastAuthorizedCredential
+            && a.authenticationExpiryTime == b.authenticationExpiryTime && a.authenticationURL == b.authenticationURL
+            && a.vMajor == b.vMajor && a.vMinor == b.vMinor && a.vRev == b.vRev && a.vProto == b.vProto
+            && a.remoteTraceTarget == b.remoteTraceTarget && a.remoteTraceLevel == b.remoteTraceLevel
+            && a.revision == b.revision && a.ipAssignmentError == b.ipAssignmentError
+    }
 
     public var json: JSON {
         var o: [String: JSON] = [

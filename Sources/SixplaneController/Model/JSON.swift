@@ -130,6 +130,12 @@ public enum JSON: Equatable, Sendable {
 
     private static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Almost every string (ids, addresses, keys) needs no escaping: append it whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -26,6 +26,8 @@ public protocol ControllerStore: AnyObject, Sendable {
         _ network: NetworkID, _ address: Address, create: Bool, now: Int64, _ change: MemberChange
     ) throws(ControllerError) -> ControllerMember?
     func deleteMember(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember?
+    /// The authorized members marked as active bridges (every config lists them).
+    func activeBridges(_ network: NetworkID) throws(ControllerError) -> [Address]
     /// Which member holds `ip` on `network`, if any.
     func ipOwner(_ network: NetworkID, _ ip: IPAddress) throws(ControllerError) -> Address?
     /// Bulk insert for imports and benchmarks (existing members are replaced), records stored as they are.

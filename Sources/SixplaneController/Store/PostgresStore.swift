@@ -120,6 +120,9 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         )
         """,
         "CREATE INDEX IF NOT EXISTS member_ip_by_member ON member_ip(network, address)",
+        // Active bridges are listed in every config: find them without reading every member.
+        "ALTER TABLE member ADD COLUMN IF NOT EXISTS active_bridge BOOLEAN NOT NULL DEFAULT false",
+        "CREATE INDEX IF NOT EXISTS member_active_bridge ON member(network) WHERE active_bridge",
     ]
 
     // MARK: Connection
@@ -207,6 +210,8 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     private func notified(_ payload: String) {
         let parts = payload.split(separator: " ")
         guard parts.count >= 2, parts[0] != instance, let network = try? NetworkID(hex: parts[1]) else { return }
+        // An import elsewhere may replace a network without changing its revision.
+        networks.withLockedValue { $0[network] = nil }
         if parts.count >= 3, let address = try? Address(hex: parts[2]) {
             report([.member(network, address)])
         } else {
@@ -235,12 +240,26 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     // MARK: Networks
 
+    /// Parsed networks by revision: every config request needs its network, which rarely changes.
+    private let networks = NIOLockedValueBox<[NetworkID: ControllerNetwork]>([:])
+
     public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        let text = try withConnection { c in
-            try Self.run(c, "SELECT data FROM network WHERE id = \(id.description)").first?.decode(String.self)
+        let cached = networks.withLockedValue { $0[id] }
+        let row = try withConnection { c in
+            try Self.run(
+                c,
+                "SELECT revision, CASE WHEN revision = \(cached?.revision ?? -1) THEN NULL ELSE data END FROM network WHERE id = \(id.description)"
+            ).first?.decode((Int64, String?).self)
         }
+        guard let (revision, text) = row else {
+            networks.withLockedValue { $0[id] = nil }
+            return nil
+        }
+        if let cached, cached.revision == revision, text == nil { return cached }
         guard let text else { return nil }
-        return try ControllerNetwork(json: try MemberUpdate.decode(text))
+        let network = try ControllerNetwork(json: try MemberUpdate.decode(text))
+        networks.withLockedValue { $0[id] = network }
+        return network
     }
 
     public func networkIDs() throws(ControllerError) -> [NetworkID] {
@@ -274,6 +293,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     }
 
     public func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
+        networks.withLockedValue { $0[id] = nil }
         let text = try transaction { c, notify in
             let n = id.description
             let text = try Self.run(c, "DELETE FROM network WHERE id = \(n) RETURNING data").first?.decode(String.self)
@@ -378,10 +398,11 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         try run(
             c,
             """
-            INSERT INTO member (network, address, authorized, revision, data)
-            VALUES (\(n), \(a), \(m.authorized), \(m.revision), \(m.json.text))
+            INSERT INTO member (network, address, authorized, active_bridge, revision, data)
+            VALUES (\(n), \(a), \(m.authorized), \(m.activeBridge), \(m.revision), \(m.json.text))
             ON CONFLICT (network, address) DO UPDATE
-            SET authorized = EXCLUDED.authorized, revision = EXCLUDED.revision, data = EXCLUDED.data
+            SET authorized = EXCLUDED.authorized, active_bridge = EXCLUDED.active_bridge, revision = EXCLUDED.revision,
+                data = EXCLUDED.data
             """)
         try run(c, "DELETE FROM member_ip WHERE network = \(n) AND address = \(a)")
         for ip in m.ipAssignments {
@@ -403,6 +424,14 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         return try ControllerMember(json: try MemberUpdate.decode(text))
     }
 
+    public func activeBridges(_ network: NetworkID) throws(ControllerError) -> [Address] {
+        try withConnection { c in
+            try Self.run(
+                c, "SELECT address FROM member WHERE network = \(network.description) AND active_bridge AND authorized ORDER BY address"
+            ).map { try $0.decode(String.self) }
+        }.compactMap { try? Address(hex: $0) }
+    }
+
     public func ipOwner(_ network: NetworkID, _ ip: IPAddress) throws(ControllerError) -> Address? {
         let text = try withConnection { c in
             try Self.run(c, "SELECT address FROM member_ip WHERE network = \(network.description) AND ip = \(ip.description)")
@@ -412,6 +441,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     }
 
     public func insertNetwork(_ network: ControllerNetwork) throws(ControllerError) {
+        networks.withLockedValue { $0[network.id] = nil }
         try transaction { c, notify in
             let n = network.id.description
             try Self.run(

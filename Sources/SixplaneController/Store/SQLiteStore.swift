@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SixplaneCore
+import Synchronization
 
 /// The embedded store: one SQLite file (`<home>/controller.db`) in WAL mode, through GRDB.
 ///
@@ -54,6 +55,15 @@ public final class SQLiteStore: ControllerStore {
                     CREATE INDEX member_ip_by_member ON member_ip(network, address);
                     """)
         }
+        // Active bridges are listed in every config: find them without reading every member.
+        m.registerMigration("v2-active-bridge") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE member ADD COLUMN active_bridge INTEGER NOT NULL DEFAULT 0;
+                    UPDATE member SET active_bridge = 1 WHERE json_extract(data, '$.activeBridge') = 1;
+                    CREATE INDEX member_active_bridge ON member(network) WHERE active_bridge = 1;
+                    """)
+        }
         return m
     }
 
@@ -71,10 +81,34 @@ public final class SQLiteStore: ControllerStore {
 
     private static func decode(_ text: String) throws(ControllerError) -> JSON { try MemberUpdate.decode(text) }
 
+    // Hot statements are prepared once per connection (GRDB's cache): compiling SQL costs more than running it.
+    private static func one(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    private static func run(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// Parsed networks by revision: every config request needs its network, which rarely changes.
+    private let networks = Mutex<[NetworkID: ControllerNetwork]>([:])
+
     public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        let text: String? = try read { db in try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description]) }
+        let cached = networks.withLock { $0[id] }
+        let row: (Int64, String?)? = try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT revision, CASE WHEN revision = ? THEN NULL ELSE data END FROM network WHERE id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [cached?.revision ?? -1, id.description]) else { return nil }
+            return (row[0], row[1])
+        }
+        guard let (revision, text) = row else {
+            networks.withLock { $0[id] = nil }
+            return nil
+        }
+        if let cached, cached.revision == revision, text == nil { return cached }
         guard let text else { return nil }
-        return try ControllerNetwork(json: try Self.decode(text))
+        let network = try ControllerNetwork(json: try Self.decode(text))
+        networks.withLock { $0[id] = network }
+        return network
     }
 
     public func networkIDs() throws(ControllerError) -> [NetworkID] {
@@ -108,7 +142,8 @@ public final class SQLiteStore: ControllerStore {
     }
 
     public func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        try write { db in
+        networks.withLock { $0[id] = nil }
+        return try write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description]) else {
                 return nil
             }
@@ -179,27 +214,29 @@ public final class SQLiteStore: ControllerStore {
         let n = network.description
         return try MemberUpdate.run(
             network: network, address: address, create: create, now: now,
-            existing: try String.fetchOne(db, sql: "SELECT data FROM member WHERE network = ? AND address = ?", arguments: [n, address.description]),
-            networkExists: { try Bool.fetchOne(db, sql: "SELECT 1 FROM network WHERE id = ?", arguments: [n]) == true },
-            ipOwner: { ip in try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [n, ip.description]) },
+            existing: try one(db, "SELECT data FROM member WHERE network = ? AND address = ?", [n, address.description]),
+            networkExists: { try one(db, "SELECT id FROM network WHERE id = ?", [n]) != nil },
+            ipOwner: { ip in try one(db, "SELECT address FROM member_ip WHERE network = ? AND ip = ?", [n, ip.description]) },
             change: change)
     }
 
     private static func writeMember(_ m: ControllerMember, db: Database) throws {
         let n = m.network.description, a = m.address.description
-        try db.execute(
-            sql: """
-                INSERT INTO member (network, address, authorized, revision, data) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(network, address) DO UPDATE
-                SET authorized = excluded.authorized, revision = excluded.revision, data = excluded.data
-                """,
-            arguments: [n, a, m.authorized ? 1 : 0, m.revision, m.json.text])
-        try db.execute(sql: "DELETE FROM member_ip WHERE network = ? AND address = ?", arguments: [n, a])
+        try run(
+            db,
+            """
+            INSERT INTO member (network, address, authorized, active_bridge, revision, data) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(network, address) DO UPDATE
+            SET authorized = excluded.authorized, active_bridge = excluded.active_bridge, revision = excluded.revision,
+                data = excluded.data
+            """,
+            [n, a, m.authorized ? 1 : 0, m.activeBridge ? 1 : 0, m.revision, m.json.text])
+        try run(db, "DELETE FROM member_ip WHERE network = ? AND address = ?", [n, a])
         for ip in m.ipAssignments {
-            if let owner = try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [n, ip.description]) {
+            if let owner = try one(db, "SELECT address FROM member_ip WHERE network = ? AND ip = ?", [n, ip.description]) {
                 throw ControllerError(.badRequest, "\(ip) is already assigned to \(owner)", field: "ipAssignments")
             }
-            try db.execute(sql: "INSERT INTO member_ip (network, ip, address) VALUES (?, ?, ?)", arguments: [n, ip.description, a])
+            try run(db, "INSERT INTO member_ip (network, ip, address) VALUES (?, ?, ?)", [n, ip.description, a])
         }
     }
 
@@ -214,6 +251,14 @@ public final class SQLiteStore: ControllerStore {
         }
     }
 
+    public func activeBridges(_ network: NetworkID) throws(ControllerError) -> [Address] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT address FROM member WHERE network = ? AND active_bridge = 1 AND authorized = 1 ORDER BY address",
+                arguments: [network.description])
+        }.compactMap { try? Address(hex: $0) }
+    }
+
     public func ipOwner(_ network: NetworkID, _ ip: IPAddress) throws(ControllerError) -> Address? {
         let text: String? = try read { db in
             try String.fetchOne(db, sql: "SELECT address FROM member_ip WHERE network = ? AND ip = ?", arguments: [network.description, ip.description])
@@ -222,6 +267,7 @@ public final class SQLiteStore: ControllerStore {
     }
 
     public func insertNetwork(_ network: ControllerNetwork) throws(ControllerError) {
+        networks.withLock { $0[network.id] = nil }
         try write { db in
             try db.execute(
                 sql: """

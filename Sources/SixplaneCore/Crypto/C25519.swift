@@ -60,12 +60,22 @@ public enum C25519 {
 
     /// The 96-byte signature of `message`: Ed25519 over SHA-512(message)[0..<32], then those 32 bytes.
     public static func sign(secret: [UInt8], message: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try sign(key: try signingKey(secret: secret), message: message)
+    }
+
+    /// The Ed25519 half of a secret key, ready to sign (making it costs a curve operation: keep it).
+    public static func signingKey(secret: [UInt8]) throws(CryptoError) -> Curve25519.Signing.PrivateKey {
         guard secret.count == secretKeyLength else {
             throw CryptoError(.invalidKey, "secret key must be \(secretKeyLength) bytes, got \(secret.count)")
         }
+        do { return try Curve25519.Signing.PrivateKey(rawRepresentation: secret[32..<64]) } catch {
+            throw CryptoError(.invalidKey, "bad Ed25519 seed: \(error)")
+        }
+    }
+
+    public static func sign(key: Curve25519.Signing.PrivateKey, message: [UInt8]) throws(CryptoError) -> [UInt8] {
         let digest = Array(Hashes.sha512(message).prefix(32))
         do {
-            let key = try Curve25519.Signing.PrivateKey(rawRepresentation: secret[32..<64])
             return Array(try key.signature(for: digest)) + digest
         } catch {
             throw CryptoError(.invalidKey, "Ed25519 signing failed: \(error)")

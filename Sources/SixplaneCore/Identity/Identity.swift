@@ -1,3 +1,5 @@
+import Crypto
+
 /// A ZeroTier identity of type 0: a 40-bit address bound to a C25519 public key by the memory-hard hash, and
 /// optionally the secret key.
 ///
@@ -13,6 +15,8 @@ public struct Identity: Sendable, CustomStringConvertible {
     public let publicKey: [UInt8]
     /// X25519 scalar (32) ‖ Ed25519 seed (32), when known.
     public let secretKey: [UInt8]?
+    /// The secret's Ed25519 key, made once: a controller signs several credentials per config request.
+    private let signingKey: Curve25519.Signing.PrivateKey?
 
     /// Assembles an identity from parts without checking the hash (see `validate()`).
     public init(address: Address, publicKey: [UInt8], secretKey: [UInt8]? = nil) throws(WireError) {
@@ -25,6 +29,7 @@ public struct Identity: Sendable, CustomStringConvertible {
         self.address = address
         self.publicKey = publicKey
         self.secretKey = secretKey
+        signingKey = secretKey.flatMap { try? C25519.signingKey(secret: $0) }
     }
 
     public var hasSecret: Bool { secretKey != nil }
@@ -111,10 +116,10 @@ public struct Identity: Sendable, CustomStringConvertible {
     }
 
     public func sign(_ message: [UInt8]) throws(CryptoError) -> [UInt8] {
-        guard let secretKey else {
+        guard let signingKey else {
             throw CryptoError(.noSecretKey, "identity \(address) has no secret key, cannot sign")
         }
-        return try C25519.sign(secret: secretKey, message: message)
+        return try C25519.sign(key: signingKey, message: message)
     }
 
     public func verify(_ message: [UInt8], signature: [UInt8]) -> Bool {

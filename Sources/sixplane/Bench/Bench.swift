@@ -12,13 +12,20 @@ struct Bench: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case all, crypto, identity, armor, node
+        case all, crypto, identity, armor, node, controller
     }
 
-    @Argument(help: "Which benchmarks: all, crypto, identity, armor, node.") var suite: Suite = .all
+    @Argument(help: "Which benchmarks: all, crypto, identity, armor, node; or controller (not part of all: it builds a database of --members members).")
+    var suite: Suite = .all
     @Option(help: "Seconds per throughput measurement.") var seconds: Double = 1
     @Option(help: "Identity generations and validations to average.") var identities: Int = 20
     @Flag(help: "Print a JSON array instead of a table.") var json = false
+    @Option(help: "Controller benchmark: members in the network.") var members: Int = 1_000_000
+    @Option(help: "Controller benchmark: config requests to time (random members).") var requests: Int = 100_000
+    @Option(help: "Controller benchmark: members created through the API (one call each), then asked for the first time.")
+    var apiMembers: Int = 10_000
+    @Option(name: .customLong("controller-db"), help: "Controller benchmark: a postgresql:// URL instead of a temporary SQLite file.")
+    var controllerDB: String?
 
     struct Result: Encodable {
         var name: String
@@ -37,9 +44,31 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard identities > 0, identities <= 10_000 else { throw ValidationError("--identities must be in 1...10000") }
+        guard members > 0, members <= 100_000_000 else { throw ValidationError("--members must be in 1...100000000") }
+        guard requests > 0, requests <= 100_000_000 else { throw ValidationError("--requests must be in 1...100000000") }
+        guard apiMembers >= 0, apiMembers <= 10_000_000 else { throw ValidationError("--api-members must be in 0...10000000") }
     }
 
     func run() throws {
+        if suite == .controller {
+            let figures = try ControllerBenchmark.run(
+                .init(members: members, requests: requests, apiMembers: apiMembers, postgresURL: controllerDB),
+                progress: { if !json { Output.error($0) } })
+            if json {
+                try Output.json(figures)
+                return
+            }
+            let f = figures
+            printTable([
+                ("store", f.store), ("members", "\(f.members)"),
+                ("bulk insert", "\(Int(f.bulkMembersPerSecond)) members/s"),
+                ("API creates", "\(Int(f.apiCreatesPerSecond)) members/s"),
+                ("first requests", "\(Int(f.firstRequestsPerSecond))/s  p50 \(format2(f.firstRequestP50Milliseconds)) ms  p99 \(format2(f.firstRequestP99Milliseconds)) ms"),
+                ("config requests", "\(Int(f.requestsPerSecond))/s  p50 \(format2(f.p50Milliseconds)) ms  p99 \(format2(f.p99Milliseconds)) ms  max \(format2(f.maxMilliseconds)) ms"),
+                ("peak resident", "\(Int(f.peakResidentMiB)) MiB"),
+            ] + (f.databaseMiB.map { [("database", "\(Int($0)) MiB")] } ?? []))
+            return
+        }
         var results: [Result] = []
         if suite == .all || suite == .crypto {
             for size in [1400, 65536] {

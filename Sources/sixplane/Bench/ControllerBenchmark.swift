@@ -1,0 +1,174 @@
+import Foundation
+import SixplaneController
+import SixplaneCore
+
+/// One network with many members in a real store (SQLite file, or PostgreSQL): how fast members are created, and
+/// how fast and how evenly the controller answers config requests on one core: the full answer, from reading the
+/// records to the signed chunks the node sends.
+///
+/// Requesters are synthetic identities (random public keys): the node validates identities before the controller
+/// sees a request, so the controller's cost does not depend on them being real.
+enum ControllerBenchmark {
+    struct Options {
+        var members: Int
+        var requests: Int
+        var apiMembers: Int
+        var postgresURL: String?
+    }
+
+    struct Figures: Encodable {
+        var store: String
+        var members: Int
+        var bulkMembersPerSecond: Double
+        var apiCreatesPerSecond: Double
+        var firstRequestsPerSecond: Double
+        var firstRequestP50Milliseconds: Double
+        var firstRequestP99Milliseconds: Double
+        var requests: Int
+        var requestsPerSecond: Double
+        var p50Milliseconds: Double
+        var p99Milliseconds: Double
+        var maxMilliseconds: Double
+        var peakResidentMiB: Double
+        var databaseMiB: Double?
+    }
+
+    static func run(_ o: Options, progress: (String) -> Void) throws -> Figures {
+        var rng = SystemRandomNumberGenerator()
+        let identity = Identity.generate(using: &rng)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sixplane-bench-\(UInt32.random(in: 0 ... .max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store: ControllerStore = try o.postgresURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: "\(dir)/controller.db")
+        let controller = Controller(identity: identity, store: store)
+        let api = ControllerAPI(controller: controller)
+        let network = NetworkID(controller: identity.address, number: UInt32.random(in: 1...0xff_ffff))
+        let now: Int64 = 1_800_000_000_000
+        let created = api.handle(
+            .init(
+                method: "POST", path: "/controller/network/\(network)",
+                body: Data(
+                    #"{"name":"bench","v6AssignMode":{"6plane":true,"rfc4193":true},"v4AssignMode":{"zt":true},"routes":[{"target":"10.0.0.0/8"}],"ipAssignmentPools":[{"ipRangeStart":"10.0.0.1","ipRangeEnd":"10.255.255.254"}]}"#
+                        .utf8)), now: now)
+        guard created.status == 200 else { throw CLIError("cannot create the network: \(created.body)") }
+        defer { _ = try? store.deleteNetwork(network) }
+
+        // Members as they are after their first request: authorized, identity known, an address from the pool.
+        let metadata = NetworkConfigRequest.standardMetadata()
+        var requesters: [Identity] = []
+        requesters.reserveCapacity(o.members)
+        var publicKey = [UInt8](repeating: 0, count: 64)
+        var used: Set<UInt64> = []
+        // Random addresses, as real ones are (sequential ones would make ZeroTier's pool walk collide in chains).
+        func synthetic() throws -> Identity {
+            for i in 0..<64 { publicKey[i] = UInt8.random(in: 0...255, using: &rng) }
+            var a: UInt64
+            repeat { a = UInt64.random(in: 0x01_0000_0000...0xfe_ffff_ffff, using: &rng) } while !used.insert(a).inserted
+            return try Identity(address: Address(truncating: a), publicKey: publicKey)
+        }
+        // Where ZeroTier's walk would put each member: its address modulo the pool, then the next free one.
+        let poolStart: UInt32 = 0x0a00_0001, poolLength: UInt32 = 0x00ff_fffd
+        var takenIPs: Set<UInt32> = []
+        func poolAddress(_ a: Address) -> IPv4Address {
+            var ip = poolStart &+ UInt32(truncatingIfNeeded: a.rawValue) % poolLength
+            while ip & 0xff == 0xff || !takenIPs.insert(ip).inserted { ip = ip == poolStart + poolLength - 1 ? poolStart : ip + 1 }
+            return IPv4Address(rawValue: ip)
+        }
+        let bulkStart = ContinuousClock.now
+        var batch: [ControllerMember] = []
+        for n in 0..<o.members {
+            let id = try synthetic()
+            requesters.append(id)
+            var m = ControllerMember(network: network, address: id.address, creationTime: now)
+            m.identity = id.description
+            m.authorized = true
+            m.lastAuthorizedTime = now
+            m.lastAuthorizedCredentialType = "api"
+            m.ipAssignments = [.v4(poolAddress(id.address))]
+            (m.vMajor, m.vMinor, m.vRev, m.vProto) = (1, 14, 1, Int64(Packet.protocolVersion))
+            m.revision = 1
+            batch.append(m)
+            if batch.count == 10_000 || n == o.members - 1 {
+                try store.insertMembers(batch)
+                batch.removeAll(keepingCapacity: true)
+                if (n + 1) % 100_000 == 0 { progress("inserted \(n + 1) members") }
+            }
+        }
+        let bulkRate = Double(o.members) / seconds(ContinuousClock.now - bulkStart)
+        progress("bulk insert: \(Int(bulkRate)) members/s")
+
+        // Members created one API call each, then their first requests (which assign an address and write).
+        var fresh: [Identity] = []
+        let apiStart = ContinuousClock.now
+        for n in 0..<o.apiMembers {
+            let id = try synthetic()
+            fresh.append(id)
+            let r = api.handle(
+                .init(method: "POST", path: "/controller/network/\(network)/member/\(id.address)", body: Data(#"{"authorized":true}"#.utf8)),
+                now: now)
+            guard r.status == 200 else { throw CLIError("member creation failed: \(r.body)") }
+        }
+        let apiRate = Double(o.apiMembers) / seconds(ContinuousClock.now - apiStart)
+        progress("API creates: \(Int(apiRate)) members/s")
+
+        let first = measure(fresh, controller: controller, network: network, metadata: metadata, now: now + 1)
+        progress("first requests: \(Int(first.rate))/s")
+
+        // Steady state: random members of the million, each answer complete with signed chunks.
+        var picks: [Identity] = []
+        picks.reserveCapacity(o.requests)
+        for _ in 0..<o.requests { picks.append(requesters[Int.random(in: 0..<requesters.count, using: &rng)]) }
+        let steady = measure(picks, controller: controller, network: network, metadata: metadata, now: now + 2)
+        progress("config requests: \(Int(steady.rate))/s")
+
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let dbSize = o.postgresURL == nil ? fileSize("\(dir)/controller.db") + fileSize("\(dir)/controller.db-wal") : nil
+        return Figures(
+            store: o.postgresURL == nil ? "sqlite" : "postgresql", members: o.members, bulkMembersPerSecond: bulkRate,
+            apiCreatesPerSecond: apiRate, firstRequestsPerSecond: first.rate, firstRequestP50Milliseconds: first.p50,
+            firstRequestP99Milliseconds: first.p99, requests: o.requests, requestsPerSecond: steady.rate,
+            p50Milliseconds: steady.p50, p99Milliseconds: steady.p99, maxMilliseconds: steady.max,
+            peakResidentMiB: Double(usage.ru_maxrss) / 1024, databaseMiB: dbSize.map { Double($0) / 1_048_576 })
+    }
+
+    struct Latencies {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+        var max: Double
+    }
+
+    /// Answers each requester once, as the node's hook does (answer, then the signed chunks it sends).
+    static func measure(_ requesters: [Identity], controller: Controller, network: NetworkID, metadata: ConfigDictionary, now: Int64)
+        -> Latencies
+    {
+        guard !requesters.isEmpty else { return Latencies(rate: 0, p50: 0, p99: 0, max: 0) }
+        var times: [Double] = []
+        times.reserveCapacity(requesters.count)
+        var chunks = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        for (i, r) in requesters.enumerated() {
+            let t0 = clock.now
+            if case .config(let config) = controller.answer(network: network, requester: r, metadata: metadata, now: now + Int64(i)) {
+                chunks += (try? NetworkConfigChunk.chunks(
+                    of: config.dictionary.encoded, network: network, updateID: UInt64(i + 1), signer: controller.identity))?.count ?? 0
+            }
+            times.append(seconds(clock.now - t0) * 1000)
+        }
+        let total = seconds(clock.now - start)
+        precondition(chunks >= requesters.count, "some requests got no config")
+        times.sort()
+        func q(_ p: Double) -> Double { times[min(times.count - 1, Int(Double(times.count) * p))] }
+        return Latencies(rate: Double(requesters.count) / total, p50: q(0.5), p99: q(0.99), max: times.last!)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+}
