@@ -45,9 +45,9 @@ public final class Controller: NetworkControllerHook {
         node: Node, network id: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64,
         now: Int64
     ) {
-        switch answer(network: id, requester: requester, metadata: metadata, now: now) {
-        case .config(let config):
-            node.sendNetworkConfig(config, to: requester.address, requestPacketID: requestPacketID, now: now)
+        switch respond(network: id, requester: requester, metadata: metadata, now: now) {
+        case .config(_, let chunks):
+            node.sendNetworkConfig(chunks: chunks, to: requester.address, requestPacketID: requestPacketID, now: now)
         case .refused(let code):
             node.sendNetworkConfigError(network: id, to: requester.address, code: code, requestPacketID: requestPacketID, now: now)
         case .none:
@@ -64,18 +64,126 @@ public final class Controller: NetworkControllerHook {
 
     /// The answer to a member's request (§8.4), without sending it.
     public func answer(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Answer {
-        let answer = decide(network: id, requester: requester, metadata: metadata, now: now)
-        switch answer {
+        switch respond(network: id, requester: requester, metadata: metadata, now: now) {
+        case .config(let config, _): .config(config)
+        case .refused(let code): .refused(code)
+        case .none: .none
+        }
+    }
+
+    /// An answer as it is sent: the config with its signed chunks.
+    public enum Response {
+        case config(NetworkConfig, chunks: [NetworkConfigChunk])
+        case refused(ErrorCode)
+        case none
+    }
+
+    /// Answers a request, with the signed chunks to send (reused when the member asks again, unchanged, within
+    /// `reuseWindow`).
+    public func respond(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Response {
+        let response: Response
+        if let prior = reusable(network: id, requester: requester, metadata: metadata, now: now) {
+            reused += 1
+            response = .config(prior.config, chunks: prior.chunks)
+        } else {
+            switch decide(network: id, requester: requester, metadata: metadata, now: now) {
+            case .config(let config, let networkRevision, let memberRevision, let reusable):
+                do {
+                    let chunks = try signedChunks(config)
+                    // An answer from the last known state (database down) is not kept: once the database is back,
+                    // the member's next request must reach it.
+                    if reusable {
+                        remember(
+                        Issued(
+                            networkRevision: networkRevision, memberRevision: memberRevision, metadata: metadata,
+                            identity: requester, bridges: bridges(id), issuedAt: now, config: config, chunks: chunks),
+                        network: id, member: requester.address)
+                    }
+                    response = .config(config, chunks: chunks)
+                } catch {
+                    logger.error("cannot sign config", metadata: ["error": "\(error)"])
+                    response = .none
+                }
+            case .refused(let code):
+                issued[id]?[requester.address] = nil
+                response = .refused(code)
+            case .none:
+                response = .none
+            }
+        }
+        switch response {
         case .config: answered += 1
         case .refused: refused += 1
         case .none: failures += 1
         }
-        return answer
+        return response
     }
 
-    private func decide(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Answer {
+    // MARK: Answer reuse
+
+    /// A member's last answer. The expensive part of answering is signing (membership and ownership certificates,
+    /// each chunk): when the member asks again with nothing changed (same records, metadata, identity, bridges)
+    /// soon after, it gets the same signed answer. The certificates are then up to `reuseWindow` older than
+    /// ZeroTier's controller would make them, far inside the window in which members compare them.
+    struct Issued {
+        var networkRevision: Int64
+        var memberRevision: Int64
+        var metadata: ConfigDictionary
+        var identity: Identity
+        var bridges: [Address]
+        var issuedAt: Int64
+        var config: NetworkConfig
+        var chunks: [NetworkConfigChunk]
+    }
+
+    /// How long (ms) an answer may be reused; 0 answers every request afresh, as ZeroTier does.
+    public var reuseWindow: Int64 = 60_000
+    /// At most this many answers are kept for reuse.
+    public var reuseCapacity = 200_000
+    var issued: [NetworkID: [Address: Issued]] = [:]
+    var issuedCount = 0
+    public private(set) var reused = 0
+
+    private func reusable(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Issued? {
+        guard reuseWindow > 0, let prior = issued[id]?[requester.address], now - prior.issuedAt < reuseWindow,
+            now >= prior.issuedAt, prior.identity == requester, prior.metadata == metadata
+        else { return nil }
+        // Still current: the network's and the member's revisions are what they were (one small read each), so an
+        // authorization or any other change made anywhere, even by another process, is never missed.
+        guard let network = try? store.network(id), network.revision == prior.networkRevision,
+            let state = try? store.memberState(id, requester.address), state.revision == prior.memberRevision, state.authorized,
+            bridges(id) == prior.bridges
+        else { return nil }
+        online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
+        return prior
+    }
+
+    private func remember(_ answer: Issued, network id: NetworkID, member: Address) {
+        guard reuseWindow > 0 else { return }
+        if issued[id]?[member] == nil {
+            guard issuedCount < reuseCapacity else { return }
+            issuedCount += 1
+        }
+        issued[id, default: [:]][member] = answer
+    }
+
+    private func signedChunks(_ config: NetworkConfig) throws(CryptoError) -> [NetworkConfigChunk] {
+        if let node { return try node.signedChunks(config) }
+        var updateID = UInt64.random(in: 1 ... .max)
+        if updateID == 0 { updateID = 1 }
+        return try NetworkConfigChunk.chunks(of: config.dictionary.encoded, network: config.network, updateID: updateID, signer: identity)
+    }
+
+    enum Decision {
+        case config(NetworkConfig, networkRevision: Int64, memberRevision: Int64, reusable: Bool)
+        case refused(ErrorCode)
+        case none
+    }
+
+    private func decide(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Decision {
         guard id.controller == identity.address else { return .refused(.objectNotFound) }
         let network: ControllerNetwork
+        var degraded = false
         do {
             guard let n = try store.network(id) else { return .refused(.objectNotFound) }
             network = n
@@ -86,6 +194,7 @@ public final class Controller: NetworkControllerHook {
                 return .none
             }
             network = cached
+            degraded = true
         }
         var collision = false
         var member: ControllerMember?
@@ -117,6 +226,7 @@ public final class Controller: NetworkControllerHook {
             }
         } catch {
             member = lastMembers[id]?[requester.address]
+            degraded = true
             if member == nil {
                 logger.warning("config request unanswered: database unavailable", metadata: ["network": "\(id)", "member": "\(requester.address)"])
                 return .none
@@ -131,10 +241,10 @@ public final class Controller: NetworkControllerHook {
         online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
         guard member.authorized else { return .refused(.networkAccessDenied) }
         do {
-            return .config(
-                try ConfigBuilder.build(
-                    network: network, member: member, identity: requester, metadata: metadata,
-                    activeBridges: bridges(id), signer: identity, now: now))
+            let config = try ConfigBuilder.build(
+                network: network, member: member, identity: requester, metadata: metadata,
+                activeBridges: bridges(id), signer: identity, now: now)
+            return .config(config, networkRevision: network.revision, memberRevision: member.revision, reusable: !degraded)
         } catch {
             logger.error("cannot sign config", metadata: ["error": "\(error)"])
             return .none
@@ -183,8 +293,8 @@ public final class Controller: NetworkControllerHook {
 
     func push(_ id: NetworkID, to address: Address, now: Int64) {
         guard let node, let o = online[id]?[address], now - o.lastRequest <= Self.onlineWindow else { return }
-        switch answer(network: id, requester: o.identity, metadata: o.metadata, now: now) {
-        case .config(let config): node.sendNetworkConfig(config, to: address, requestPacketID: 0, now: now)
+        switch respond(network: id, requester: o.identity, metadata: o.metadata, now: now) {
+        case .config(_, let chunks): node.sendNetworkConfig(chunks: chunks, to: address, requestPacketID: 0, now: now)
         case .refused(let code): node.sendNetworkConfigError(network: id, to: address, code: code, requestPacketID: 0, now: now)
         case .none: break
         }
@@ -204,6 +314,8 @@ public final class Controller: NetworkControllerHook {
 
     /// Drops everything remembered about a deleted network.
     func forget(_ id: NetworkID) {
+        issuedCount -= issued[id]?.count ?? 0
+        issued[id] = nil
         online[id] = nil
         lastNetworks[id] = nil
         lastMembers[id] = nil
@@ -224,6 +336,12 @@ public final class Controller: NetworkControllerHook {
                 refreshNetwork(network, now: now)
             case .unknown:
                 for network in online.keys.sorted() { refreshNetwork(network, now: now) }
+            }
+        }
+        for (network, answers) in issued {
+            for (address, a) in answers where now - a.issuedAt >= reuseWindow || now < a.issuedAt {
+                issued[network]?[address] = nil
+                issuedCount -= 1
             }
         }
         // The last-state cache covers members that are online; the database holds the rest.

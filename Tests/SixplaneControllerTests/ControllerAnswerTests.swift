@@ -211,3 +211,45 @@ import Testing
         return out.encoded
     }
 }
+
+/// A member asking again, with nothing changed, soon after, gets the same signed answer; any change anywhere
+/// (even through another store connection, as another process would make it) gets a fresh one.
+@Suite struct AnswerReuseTests {
+    typealias H = ControllerAnswerTests.Harness
+
+    static func chunks(_ r: Controller.Response) -> [NetworkConfigChunk]? {
+        if case .config(_, let chunks) = r { chunks } else { nil }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func repeatsAreReusedUntilSomethingChanges(kind: StoreKind) throws {
+        let h = try H(kind, ControllerAnswerTests.sixPlaneNetwork)
+        let m = SimIdentities.all[40]
+        h.authorize(m)
+        let metadata = CapturedConfigs.metadata
+        let first = try #require(Self.chunks(h.controller.respond(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now)))
+        let again = try #require(Self.chunks(h.controller.respond(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 5_000)))
+        #expect(again == first && h.controller.reused == 1)
+        // Past the window: fresh.
+        let later = try #require(Self.chunks(h.controller.respond(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 61_000)))
+        #expect(later != first && h.controller.reused == 1)
+        // Another connection (another process) renames the network: fresh, with the new name.
+        let other = try h.db.open()
+        _ = try other.updateNetwork(h.network, create: false, now: h.now) { (n) throws(ControllerError) in n.name = "renamed" }
+        guard case .config(let renamed, _) = h.controller.respond(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 62_000) else {
+            Issue.record("no config")
+            return
+        }
+        #expect(renamed.name == "renamed" && h.controller.reused == 1)
+        // Another connection deauthorizes the member: refused, not reused.
+        _ = try other.updateMember(h.network, m.address, create: false, now: h.now) { mm, _ throws(ControllerError) in try mm.apply(["authorized": false], now: h.now) }
+        #expect(h.controller.answer(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 63_000) == .refused(.networkAccessDenied))
+        // Different metadata or a different identity never reuse.
+        h.authorize(m)
+        _ = h.controller.respond(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 64_000)
+        var newer = CapturedConfigs.metadata
+        newer.append("x", integer: 1)
+        _ = h.controller.respond(network: h.network, requester: m.publicOnly, metadata: newer, now: h.now + 64_001)
+        #expect(h.controller.reused == 1)
+    }
+}

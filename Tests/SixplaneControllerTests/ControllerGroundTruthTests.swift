@@ -25,6 +25,8 @@ import Testing
         let store = try Self.store(dir)
         let ctl = try Fixtures.testbedIdentity("ctl")
         let controller = Controller(identity: ctl, store: store)
+        // ZeroTier answers every request afresh; so must we, to compare bytes.
+        controller.reuseWindow = 0
         let requester = try Fixtures.testbedIdentity(member).publicOnly
         let captured = try CapturedConfigs.configs(for: member)
         #expect(!captured.isEmpty)

@@ -17,6 +17,8 @@ public protocol ControllerStore: AnyObject, Sendable {
     func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork?
 
     func member(_ network: NetworkID, _ address: Address) throws(ControllerError) -> ControllerMember?
+    /// A member's revision and authorization, without reading its record (the check before reusing an answer).
+    func memberState(_ network: NetworkID, _ address: Address) throws(ControllerError) -> (revision: Int64, authorized: Bool)?
     func members(_ network: NetworkID, offset: Int, limit: Int) throws(ControllerError) -> [ControllerMember]
     func memberRevisions(_ network: NetworkID) throws(ControllerError) -> [(Address, Int64)]
     func memberCounts(_ network: NetworkID) throws(ControllerError) -> (total: Int, authorized: Int)
@@ -65,25 +67,31 @@ extension ControllerStore {
 public typealias MemberChange = (inout ControllerMember, _ ipTaken: (IPAddress) throws(ControllerError) -> Bool)
     throws(ControllerError) -> Void
 
+/// A stored record with a revision counter.
+protocol Revisioned: Equatable {
+    var revision: Int64 { get set }
+}
+
+extension ControllerNetwork: Revisioned {}
+extension ControllerMember: Revisioned {}
+
 /// The part of revision handling both stores share: apply, compare ignoring the revision, bump if changed or new
 /// (as ZeroTier does: a record's first save is revision 1).
 enum Revisions {
-    static func apply<T: Equatable>(
-        _ record: T, isNew: Bool, revision: WritableKeyPath<T, Int64>, _ change: (inout T) throws(ControllerError) -> Void
+    static func apply<T: Revisioned>(
+        _ record: T, isNew: Bool, _ change: (inout T) throws(ControllerError) -> Void
     ) throws(ControllerError) -> (T, changed: Bool) {
         var updated = record
         try change(&updated)
-        return finish(record, updated, isNew: isNew, revision: revision)
+        return finish(record, updated, isNew: isNew)
     }
 
-    static func finish<T: Equatable>(
-        _ record: T, _ updated: T, isNew: Bool, revision: WritableKeyPath<T, Int64>
-    ) -> (T, changed: Bool) {
+    static func finish<T: Revisioned>(_ record: T, _ updated: T, isNew: Bool) -> (T, changed: Bool) {
         var updated = updated
         var comparable = updated
-        comparable[keyPath: revision] = record[keyPath: revision]
+        comparable.revision = record.revision
         guard comparable != record || isNew else { return (record, false) }
-        updated[keyPath: revision] = record[keyPath: revision] + 1
+        updated.revision = record.revision + 1
         return (updated, true)
     }
 }
@@ -121,7 +129,7 @@ enum MemberUpdate {
                 }
             }
         }
-        let (result, changed) = Revisions.finish(current, updated, isNew: existing == nil, revision: \.revision)
+        let (result, changed) = Revisions.finish(current, updated, isNew: existing == nil)
         return Outcome(result: result, write: changed)
     }
 

@@ -281,7 +281,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
                 guard create else { return nil }
                 current = ControllerNetwork(id: id, creationTime: now)
             }
-            let (updated, changed) = try Revisions.apply(current, isNew: existing == nil, revision: \.revision, change)
+            let (updated, changed) = try Revisions.apply(current, isNew: existing == nil, change)
             if existing == nil {
                 try Self.run(c, "INSERT INTO network (id, revision, data) VALUES (\(n), \(updated.revision), \(updated.json.text))")
             } else if changed {
@@ -313,6 +313,13 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         }
         guard let text else { return nil }
         return try ControllerMember(json: try MemberUpdate.decode(text))
+    }
+
+    public func memberState(_ network: NetworkID, _ address: Address) throws(ControllerError) -> (revision: Int64, authorized: Bool)? {
+        try withConnection { c in
+            try Self.run(c, "SELECT revision, authorized FROM member WHERE network = \(network.description) AND address = \(address.description)")
+                .first?.decode((Int64, Bool).self)
+        }
     }
 
     public func members(_ network: NetworkID, offset: Int, limit: Int) throws(ControllerError) -> [ControllerMember] {

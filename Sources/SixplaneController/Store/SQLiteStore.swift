@@ -67,8 +67,10 @@ public final class SQLiteStore: ControllerStore {
         return m
     }
 
+    /// Reads without wrapping them in a transaction (each statement is its own): the hot reads are single
+    /// statements, or (member updates) re-checked inside the write transaction before anything is written.
     private func read<T>(_ body: (Database) throws -> T) throws(ControllerError) -> T {
-        do { return try pool.read(body) } catch let e as ControllerError { throw e } catch {
+        do { return try pool.unsafeRead(body) } catch let e as ControllerError { throw e } catch {
             throw ControllerError(.unavailable, "controller database read failed: \(error)")
         }
     }
@@ -127,7 +129,7 @@ public final class SQLiteStore: ControllerStore {
                 guard create else { return nil }
                 current = ControllerNetwork(id: id, creationTime: now)
             }
-            let (updated, changed) = try Revisions.apply(current, isNew: existing == nil, revision: \.revision, change)
+            let (updated, changed) = try Revisions.apply(current, isNew: existing == nil, change)
             if changed || existing == nil {
                 try db.execute(
                     // An upsert, not INSERT OR REPLACE: a replace deletes the row, and the delete cascades to members.
@@ -158,6 +160,14 @@ public final class SQLiteStore: ControllerStore {
         }
         guard let text else { return nil }
         return try ControllerMember(json: try Self.decode(text))
+    }
+
+    public func memberState(_ network: NetworkID, _ address: Address) throws(ControllerError) -> (revision: Int64, authorized: Bool)? {
+        try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT revision, authorized FROM member WHERE network = ? AND address = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [network.description, address.description]) else { return nil }
+            return (row[0], row[1])
+        }
     }
 
     public func members(_ network: NetworkID, offset: Int, limit: Int) throws(ControllerError) -> [ControllerMember] {

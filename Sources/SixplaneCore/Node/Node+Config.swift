@@ -172,15 +172,23 @@ extension Node {
     /// Sends a member its config, signed by this node (the controller), as OK to `requestPacketID` or, with 0, as
     /// an unsolicited NETWORK_CONFIG push.
     public func sendNetworkConfig(_ config: NetworkConfig, to member: Address, requestPacketID: UInt64, now: Int64) {
-        let dictionary = config.dictionary.encoded
         if member == address {
-            if let network = networks[config.network] { apply(config, bytes: dictionary, to: network, now: now) }
+            if let network = networks[config.network] { apply(config, bytes: config.dictionary.encoded, to: network, now: now) }
             return
         }
+        guard let chunks = try? signedChunks(config) else { return }
+        sendNetworkConfig(chunks: chunks, to: member, requestPacketID: requestPacketID, now: now)
+    }
+
+    /// A config as the signed chunks that carry it (a controller may send the same chunks again).
+    public func signedChunks(_ config: NetworkConfig) throws(CryptoError) -> [NetworkConfigChunk] {
         var updateID = random()
         if updateID == 0 { updateID = 1 }
-        guard let chunks = try? NetworkConfigChunk.chunks(of: dictionary, network: config.network, updateID: updateID, signer: identity)
-        else { return }
+        return try NetworkConfigChunk.chunks(of: config.dictionary.encoded, network: config.network, updateID: updateID, signer: identity)
+    }
+
+    /// Sends already signed config chunks to a member.
+    public func sendNetworkConfig(chunks: [NetworkConfigChunk], to member: Address, requestPacketID: UInt64, now: Int64) {
         for chunk in chunks {
             let message: Message =
                 requestPacketID != 0

@@ -65,6 +65,7 @@ struct Bench: ParsableCommand {
                 ("API creates", "\(Int(f.apiCreatesPerSecond)) members/s"),
                 ("first requests", "\(Int(f.firstRequestsPerSecond))/s  p50 \(format2(f.firstRequestP50Milliseconds)) ms  p99 \(format2(f.firstRequestP99Milliseconds)) ms"),
                 ("config requests", "\(Int(f.requestsPerSecond))/s  p50 \(format2(f.p50Milliseconds)) ms  p99 \(format2(f.p99Milliseconds)) ms  max \(format2(f.maxMilliseconds)) ms"),
+                ("repeat requests", "\(Int(f.repeatRequestsPerSecond))/s  p50 \(format2(f.repeatP50Milliseconds)) ms  p99 \(format2(f.repeatP99Milliseconds)) ms  (\(f.reusedAnswers) answers reused)"),
                 ("peak resident", "\(Int(f.peakResidentMiB)) MiB"),
             ] + (f.databaseMiB.map { [("database", "\(Int($0)) MiB")] } ?? []))
             return
