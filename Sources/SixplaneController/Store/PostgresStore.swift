@@ -174,7 +174,9 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     /// Runs `body` in a transaction, retrying when a concurrent writer made it fail (a unique key taken meanwhile,
     /// a serialization failure or a deadlock); `notify` lists what to announce to the other processes.
-    private func transaction<T>(_ body: (PostgresConnection, inout [String]) throws -> T) throws(ControllerError) -> T {
+    private func transaction<T>(
+        attempts: Int = 8, _ body: (PostgresConnection, inout [String]) throws -> T
+    ) throws(ControllerError) -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -195,7 +197,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
                     }
                 }
             } catch {
-                guard attempt < 8, error.retryable else { throw error }
+                guard attempt < attempts, error.retryable else { throw error }
             }
         }
     }
@@ -462,10 +464,37 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     }
 
     public func insertMembers(_ members: [ControllerMember]) throws(ControllerError) {
-        try transaction { c, notify in
-            for m in members { try Self.writeMember(m, c) }
-            // One notice per network: the others refresh it (and its online members) instead of each member.
-            notify.append(contentsOf: Set(members.map(\.network.description)).sorted())
+        guard !members.isEmpty else { return }
+        // A key violation here is a duplicate address in the batch, not a race: no retry.
+        try transaction(attempts: 1) { c, notify in
+            // Whole batches in three statements (arrays unnested server-side), not four round trips a member.
+            for (network, batch) in Dictionary(grouping: members, by: \.network.description).sorted(by: { $0.key < $1.key }) {
+                var latest: [String: ControllerMember] = [:]
+                for m in batch { latest[m.address.description] = m }
+                let rows = latest.values.sorted { $0.address < $1.address }
+                let addresses = rows.map(\.address.description)
+                try Self.run(
+                    c,
+                    """
+                    INSERT INTO member (network, address, authorized, active_bridge, revision, data)
+                    SELECT \(network), * FROM unnest(\(addresses)::text[], \(rows.map(\.authorized))::boolean[],
+                        \(rows.map(\.activeBridge))::boolean[], \(rows.map(\.revision))::bigint[], \(rows.map(\.json.text))::text[])
+                    ON CONFLICT (network, address) DO UPDATE
+                    SET authorized = EXCLUDED.authorized, active_bridge = EXCLUDED.active_bridge, revision = EXCLUDED.revision,
+                        data = EXCLUDED.data
+                    """)
+                try Self.run(c, "DELETE FROM member_ip WHERE network = \(network) AND address = ANY(\(addresses)::text[])")
+                let ips = rows.flatMap { m in m.ipAssignments.map { ($0.description, m.address.description) } }
+                if !ips.isEmpty {
+                    // A duplicate address violates the key and fails the batch (callers retry one by one to find it).
+                    try Self.run(
+                        c,
+                        "INSERT INTO member_ip (network, ip, address) SELECT \(network), * FROM unnest(\(ips.map(\.0))::text[], \(ips.map(\.1))::text[])"
+                    )
+                }
+                // One notice per network: the others refresh it (and its online members) instead of each member.
+                notify.append(network)
+            }
         }
     }
 }

@@ -55,7 +55,8 @@ enum ControllerBenchmark {
                     #"{"name":"bench","v6AssignMode":{"6plane":true,"rfc4193":true},"v4AssignMode":{"zt":true},"routes":[{"target":"10.0.0.0/8"}],"ipAssignmentPools":[{"ipRangeStart":"10.0.0.1","ipRangeEnd":"10.255.255.254"}]}"#
                         .utf8)), now: now)
         guard created.status == 200 else { throw CLIError("cannot create the network: \(created.body)") }
-        defer { _ = try? store.deleteNetwork(network) }
+        // The temporary SQLite file goes with its folder; a PostgreSQL database is left as it was.
+        defer { if o.postgresURL != nil { _ = try? store.deleteNetwork(network) } }
 
         // Members as they are after their first request: authorized, identity known, an address from the pool.
         let metadata = NetworkConfigRequest.standardMetadata()
@@ -126,10 +127,10 @@ enum ControllerBenchmark {
 
         // Warm: members asking again while their answer is reusable (as each member does every minute).
         let workingSet = Array(requesters.suffix(max(1, min(requesters.count - cold.count, o.requests / 5))))
-        _ = measure(workingSet, controller: controller, network: network, metadata: metadata, now: now + 3)
+        _ = measure(workingSet, controller: controller, network: network, metadata: metadata, now: now + 3, spread: false)
         var again: [Identity] = []
         while again.count < o.requests { again += workingSet.shuffled(using: &rng) }
-        let warm = measure(Array(again.prefix(o.requests)), controller: controller, network: network, metadata: metadata, now: now + 4, spread: false)
+        let warm = measure(Array(again.prefix(o.requests)), controller: controller, network: network, metadata: metadata, now: now + 3_000, spread: false)
         progress("config requests (repeat, reused answers): \(Int(warm.rate))/s")
 
         var usage = rusage()
