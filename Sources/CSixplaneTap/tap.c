@@ -1,0 +1,92 @@
+#include "CSixplaneTap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int fill_name(struct ifreq *ifr, const char *name) {
+    memset(ifr, 0, sizeof(*ifr));
+    if (strlen(name) >= IFNAMSIZ) return -ENAMETOOLONG;
+    strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+    return 0;
+}
+
+/* An AF_INET datagram socket: the handle interface ioctls go through. */
+static int control_socket(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return s < 0 ? -errno : s;
+}
+
+int sixplane_tap_open(const char *name) {
+    struct ifreq ifr;
+    int rc = fill_name(&ifr, name);
+    if (rc < 0) return rc;
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (ioctl(fd, TUNSETIFF, (void *)&ifr) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int sixplane_tap_set_mac(const char *name, const unsigned char *mac) {
+    struct ifreq ifr;
+    int rc = fill_name(&ifr, name);
+    if (rc < 0) return rc;
+    int s = control_socket();
+    if (s < 0) return s;
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+    rc = ioctl(s, SIOCSIFHWADDR, (void *)&ifr) < 0 ? -errno : 0;
+    close(s);
+    return rc;
+}
+
+int sixplane_tap_set_mtu(const char *name, int mtu) {
+    struct ifreq ifr;
+    int rc = fill_name(&ifr, name);
+    if (rc < 0) return rc;
+    int s = control_socket();
+    if (s < 0) return s;
+    ifr.ifr_mtu = mtu;
+    rc = ioctl(s, SIOCSIFMTU, (void *)&ifr) < 0 ? -errno : 0;
+    close(s);
+    return rc;
+}
+
+int sixplane_tap_set_up(const char *name, int up) {
+    struct ifreq ifr;
+    int rc = fill_name(&ifr, name);
+    if (rc < 0) return rc;
+    int s = control_socket();
+    if (s < 0) return s;
+    if (ioctl(s, SIOCGIFFLAGS, (void *)&ifr) < 0) {
+        rc = -errno;
+    } else {
+        if (up) ifr.ifr_flags |= IFF_UP | IFF_MULTICAST;
+        else ifr.ifr_flags &= ~IFF_UP;
+        rc = ioctl(s, SIOCSIFFLAGS, (void *)&ifr) < 0 ? -errno : 0;
+    }
+    close(s);
+    return rc;
+}
+
+int sixplane_tap_is_up(const char *name) {
+    struct ifreq ifr;
+    int rc = fill_name(&ifr, name);
+    if (rc < 0) return rc;
+    int s = control_socket();
+    if (s < 0) return s;
+    rc = ioctl(s, SIOCGIFFLAGS, (void *)&ifr) < 0 ? -errno : ((ifr.ifr_flags & IFF_UP) ? 1 : 0);
+    close(s);
+    return rc;
+}
