@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         .target(
@@ -55,12 +57,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The Linux calls Swift cannot make (ioctl is variadic): TAP devices.
+        .target(name: "CSixplaneTap"),
         .target(
             name: "SixplaneDaemon",
             dependencies: [
                 "SixplaneCore",
                 "SixplaneController",
+                "CSixplaneTap",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(name: "CAllocationCounter"),
@@ -81,8 +90,12 @@ let package = Package(
             dependencies: ["SixplaneCore", "CFuzzDriver"]
         ),
         .target(
+            name: "SixplaneLab",
+            dependencies: ["SixplaneDaemon"]
+        ),
+        .target(
             name: "SixplaneTestSupport",
-            dependencies: ["SixplaneCore"],
+            dependencies: ["SixplaneCore", "SixplaneDaemon", "SixplaneLab"],
             path: "Tests/SixplaneTestSupport"
         ),
         .testTarget(
@@ -99,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneDaemonTests",
-            dependencies: ["SixplaneDaemon", "SixplaneTestSupport"]
+            dependencies: ["SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport"]
         ),
         .testTarget(
             name: "SixplaneCLITests",

@@ -2,13 +2,15 @@
 # Installs the Debian packages the build and the tests need, if any is missing. Idempotent; needs root to install.
 set -euo pipefail
 
-# Each later piece adds what its tests need (iproute2, libsqlite3-dev, postgresql, docker.io, busybox-static, iperf3).
 packages=(
     make
     # GRDB builds against the system SQLite.
     libsqlite3-dev
     # The controller's PostgreSQL tests run a throwaway cluster of their own.
     postgresql
+    # The daemon applies addresses and routes with `ip`; the namespace tests build their hosts with it and ping.
+    iproute2
+    iputils-ping
 )
 
 missing=()

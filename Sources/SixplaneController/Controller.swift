@@ -308,8 +308,9 @@ public final class Controller: NetworkControllerHook {
             target: address, credentialType: 1
         ).signed(by: identity) else { return }
         node.sendRevocations([revocation], to: onlineMembers(id, now: now).filter { $0 != address }, now: now)
+        // It stays in `online`: if it is authorized again soon, it gets its config pushed as ZeroTier's does (it
+        // would otherwise wait for its next refresh, a minute away).
         node.sendNetworkConfigError(network: id, to: address, code: .networkAccessDenied, requestPacketID: 0, now: now)
-        online[id]?[address] = nil
     }
 
     /// Drops everything remembered about a deleted network.

@@ -5,6 +5,11 @@ struct Sixplane: ParsableCommand {
         commandName: "sixplane",
         abstract: "A ZeroTier-compatible virtual network node, controller and tools, built around 6PLANE.",
         version: Version.sixplane,
-        subcommands: [Idtool.self, AddressCommand.self, ControllerCommand.self, Bench.self]
+        subcommands: [
+            DaemonCommand.self, InfoCommand.self, ListNetworksCommand.self, ListPeersCommand.self, PeersCommand.self,
+            JoinCommand.self, LeaveCommand.self, SetCommand.self, GetCommand.self, ListMoonsCommand.self, OrbitCommand.self,
+            DeorbitCommand.self, NetworkCommand.self, MemberCommand.self, MkworldCommand.self, Idtool.self,
+            AddressCommand.self, ControllerCommand.self, Bench.self,
+        ]
     )
 }

@@ -6,10 +6,17 @@ let invokedAs = URL(fileURLWithPath: CommandLine.arguments.first ?? "sixplane").
 if invokedAs.contains("zerotier-idtool") {
     exit(ZeroTierIdtool.run(CommandLine.arguments))
 }
+if invokedAs.contains("zerotier-cli") {
+    exit(ZeroTierCLI.run(CommandLine.arguments))
+}
 
 do {
     var command = try Sixplane.parseAsRoot()
-    try command.run()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(asyncCommand)
+    } else {
+        try command.run()
+    }
 } catch let error as CLIError {
     Output.error("error: \(error.message)")
     exit(1)
@@ -22,4 +29,10 @@ do {
     if error is ExitCode { exit(code.rawValue) }
     Output.error("error: " + Sixplane.fullMessage(for: error).replacingOccurrences(of: "Error: ", with: ""))
     exit(1)
+}
+
+/// Opens the existential so that the async `run()` is the one called (not ParsableCommand's synchronous default).
+func runAsync<C: AsyncParsableCommand>(_ command: C) async throws {
+    var command = command
+    try await command.run()
 }

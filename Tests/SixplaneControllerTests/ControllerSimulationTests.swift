@@ -153,6 +153,15 @@ import Testing
         #expect(peers.allSatisfy { !w.received($0, from: cut, etherType: 0x86dd) }, "a peer still accepted the deauthorized member's frames")
         #expect(!peers.contains { w.received(cut, from: $0, etherType: 0x86dd) }, "the deauthorized member still got frames")
         #expect(w.ping6([(authorized[11], authorized[12])]) == 1, "others are unaffected")
+
+        // Authorized again: its config is pushed at once, and peers that revoked it take traffic to it again
+        // (they ask for its new certificate rather than wait for it to speak first).
+        let reauthorizedAt = w.sim.now
+        w.post("\(nwPath)/member/\(cut.node.address)", #"{"authorized":true}"#)
+        #expect(w.sim.run(until: { w.status(cut) == .ok }, timeout: 2_000), "pushed, not waiting for the minute refresh")
+        #expect(w.sim.now - reauthorizedAt < 2_000)
+        #expect(w.ping6(peers.map { ($0, cut) }) == peers.count, "peers reach it again first")
+        #expect(w.ping6(peers.map { (cut, $0) }) == peers.count)
         #expect(w.controller.answered >= authorized.count)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SixplaneDaemon
 
 /// A throwaway PostgreSQL server for tests: a fresh cluster (`initdb`) in a temporary folder, listening on
 /// 127.0.0.1 on a free port and on a socket in that folder, run as the `postgres` user when the tests run as root.
@@ -40,33 +41,11 @@ public final class PostgresCluster: @unchecked Sendable {
         return output
     }
 
-    /// posix_spawn with every descriptor above 2 closed in the child: `pg_ctl start` leaves the server running,
-    /// and a server holding one of our descriptors (as Foundation's `Process` would hand it) keeps waits open.
+    /// `pg_ctl start` leaves the server running: Spawn closes our descriptors in the child so a server holding one
+    /// cannot keep waits open.
     static func spawn(_ argv: [String]) throws -> (Int32, String) {
-        let outputPath = "/tmp/sixplane-pg-spawn-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // glibc ≥ 2.34 has it; Swift's Glibc module does not export it.
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
-            throw Failure(description: "this C library lacks posix_spawn_file_actions_addclosefrom_np")
-        }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { for a in cArgs { free(a) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
-        guard rc == 0 else { throw Failure(description: "cannot run \(argv[0]): errno \(rc)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+        let r = Spawn.run(argv)
+        return (r.status, r.output)
     }
 
     /// Creates and starts a new cluster.

@@ -6,6 +6,8 @@ struct Membership {
     var ownership: [UInt32: CertificateOfOwnership] = [:]
     /// Credentials with a timestamp at or below this are revoked.
     var revokedBefore: Int64 = .min
+    /// When we last asked this member for its credentials (it was revoked and we had traffic for it).
+    var lastCredentialRequest: Int64?
     /// The last agreement check, valid while neither certificate changes: checking costs a SHA-384 and a
     /// dictionary, too much to do for every frame.
     var agreement: (ours: Int64, theirs: Int64, revokedBefore: Int64, result: Bool)?

@@ -33,7 +33,7 @@ public final class Network {
 
     /// The groups we announce: the tap's, plus ARP (IPv4) and solicited-node (IPv6) groups of our addresses, plus
     /// broadcast when the network enables it.
-    var announcedGroups: Set<MulticastGroup> {
+    public var announcedGroups: Set<MulticastGroup> {
         var groups = subscriptions
         for ip in config?.staticIPs ?? [] {
             switch ip.address {

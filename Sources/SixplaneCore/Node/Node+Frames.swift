@@ -53,6 +53,13 @@ extension Node {
         // A deauthorized member is cut off both ways: its frames are refused (gate), and none are sent to it.
         if let m = network.members[member], m.revokedBefore != .min, (m.com?.timestamp ?? .min) <= m.revokedBefore {
             drop(.revokedDestination)
+            // If it has been authorized again, its new certificate postdates the revocation; ask for it (at most
+            // once a second), or we would wait for it to send to us first.
+            if now - (m.lastCredentialRequest ?? now - 1000) >= 1000, let peer = topology.peers[member] {
+                network.members[member]?.lastCredentialRequest = now
+                let ask = ErrorMessage(inReplyTo: InReplyTo(verb: .frame, packetID: 0), code: .needMembershipCertificate, network: id)
+                send(.error(ask), to: peer, now: now)
+            }
             return
         }
         guard rulesAllow(config, frame, from: address, to: member, inbound: false) else { return }

@@ -135,7 +135,13 @@ extension Node {
         var r = ByteReader(updates, context: "world update")
         while !r.isAtEnd {
             guard let world = try? World(reading: &r) else { break }
-            if topology.update(with: world) {
+            if world.kind == .moon, topology.moonSeeds[world.id] == peer.address {
+                // The first copy of a moon we asked its seed for: trusted if the seed is one of its roots.
+                guard world.roots.contains(where: { $0.identity.address == peer.address }) else { continue }
+                topology.addMoon(world)
+                host.store(.moon(world.id), data: world.serialized)
+                host.event(.worldUpdated(world.id, timestamp: world.timestamp))
+            } else if topology.update(with: world) {
                 host.store(world.kind == .planet ? .planet : .moon(world.id), data: world.serialized)
                 host.event(.worldUpdated(world.id, timestamp: world.timestamp))
             }

@@ -107,7 +107,8 @@ extension Node {
         let hello = Hello(
             timestamp: UInt64(bitPattern: now), identity: identity.publicOnly, destination: address,
             planetID: topology.planet.id, planetTimestamp: topology.planet.timestamp,
-            moons: topology.moons.map { WorldReference(type: World.Kind.moon.rawValue, id: $0.id, timestamp: $0.timestamp) })
+            moons: topology.moons.map { WorldReference(type: World.Kind.moon.rawValue, id: $0.id, timestamp: $0.timestamp) }
+                + topology.moonSeeds.keys.sorted().map { WorldReference(type: World.Kind.moon.rawValue, id: $0, timestamp: 0) })
         var payload: [UInt8] = []
         hello.write(to: &payload)
         return payload

@@ -11,6 +11,7 @@ extension Node {
         if now >= nextPingCheck {
             nextPingCheck = now + Timers.pingCheck
             pingRoots(now: now)
+            contactMoonSeeds(now: now)
             pingPeers(now: now)
             housekeeping(now: now)
             refreshNetworks(now: now)
@@ -53,6 +54,25 @@ extension Node {
                 for path in live { sendHello(to: peer, address: path.address, localSocket: path.localSocket, now: now) }
             } else {
                 heartbeat(peer, now: now)
+            }
+        }
+    }
+
+    /// Seeds of moons we wait for: a HELLO (which lists the wanted moons) every ping check, directly if we have a
+    /// path, else through a root; a WHOIS first if we do not know the seed.
+    func contactMoonSeeds(now: Int64) {
+        for seed in Set(topology.moonSeeds.values).sorted() where seed != address {
+            guard let peer = topology.peers[seed] else {
+                requestWhois(seed, now: now)
+                continue
+            }
+            guard now - peer.lastHelloSent >= Timers.pingCheck else { continue }
+            let live = peer.paths.filter { $0.isAlive(now) }
+            if live.isEmpty {
+                sendPacket(verb: Verb.hello.rawValue, payload: helloPayload(to: .none, now: now), to: peer, now: now, expectReply: true)
+                peer.lastHelloSent = now
+            } else {
+                for path in live { sendHello(to: peer, address: path.address, localSocket: path.localSocket, now: now) }
             }
         }
     }

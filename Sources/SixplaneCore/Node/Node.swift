@@ -114,6 +114,14 @@ public final class Node {
         topology.addMoon(moon)
     }
 
+    /// `orbit <id> <seed>` without the moon's file: the seed is asked for it (our HELLOs list it with timestamp 0)
+    /// and the moon is taken when the seed sends one naming the seed among its roots.
+    public func orbit(moonID: UInt64, seed: Address, now: Int64) {
+        guard !topology.moons.contains(where: { $0.id == moonID }) else { return }
+        topology.addMoonSeed(moonID, seed: seed)
+        contactMoonSeeds(now: now)
+    }
+
     public func deorbit(_ id: UInt64) {
         topology.removeMoon(id)
         host.store(.moon(id), data: nil)

@@ -6,6 +6,8 @@ public struct Topology {
     /// Roots of all worlds, with their stable endpoints.
     public private(set) var roots: [Address: [InetAddress]] = [:]
     var rootIdentities: [Address: Identity] = [:]
+    /// Moons asked for by `orbit <id> <seed>` and not yet received: id → the seed that will send it.
+    public private(set) var moonSeeds: [UInt64: Address] = [:]
     /// When a RENDEZVOUS was last sent for a pair of peers (smaller address first).
     var lastUnite: [UInt128: Int64] = [:]
 
@@ -26,7 +28,10 @@ public struct Topology {
         }
     }
 
-    public func isUpstream(_ address: Address) -> Bool { roots[address] != nil }
+    /// Roots of our worlds, and seeds of moons we wait for (their world updates are wanted too).
+    public func isUpstream(_ address: Address) -> Bool {
+        roots[address] != nil || (!moonSeeds.isEmpty && moonSeeds.values.contains(address))
+    }
 
     /// Applies a world update if it may replace what we have (same id, newer, signed by the current key).
     mutating func update(with world: World) -> Bool {
@@ -44,12 +49,18 @@ public struct Topology {
     }
 
     mutating func addMoon(_ world: World) {
+        moonSeeds[world.id] = nil
         moons.removeAll { $0.id == world.id }
         moons.append(world)
         rebuildRoots()
     }
 
+    mutating func addMoonSeed(_ id: UInt64, seed: Address) {
+        moonSeeds[id] = seed
+    }
+
     mutating func removeMoon(_ id: UInt64) {
+        moonSeeds[id] = nil
         moons.removeAll { $0.id == id }
         rebuildRoots()
     }

@@ -1,0 +1,51 @@
+import SixplaneCore
+
+/// The `/metrics` page: Prometheus text format (version 0.0.4).
+enum Metrics {
+    static func text(_ daemon: DaemonNode) -> String {
+        let node = daemon.node!
+        let s = node.statistics
+        let now = DaemonNode.now()
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Int)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { out += labels.isEmpty ? "\(name) \(value)\n" : "\(name){\(labels)} \(value)\n" }
+        }
+        let peers = node.topology.peers.values
+        metric("sixplane_online", "gauge", "1 when a root answered recently.", [("", node.isOnline ? 1 : 0)])
+        metric("sixplane_peers", "gauge", "Peers known.", [("", peers.count)])
+        metric("sixplane_paths", "gauge", "Physical paths to peers, by state.", [
+            ("state=\"alive\"", peers.reduce(0) { $0 + $1.paths.filter { $0.isAlive(now) }.count }),
+            ("state=\"all\"", peers.reduce(0) { $0 + $1.paths.count }),
+        ])
+        metric("sixplane_datagrams_total", "counter", "UDP datagrams.", [("direction=\"in\"", s.datagramsIn), ("direction=\"out\"", s.datagramsOut)])
+        metric("sixplane_bytes_total", "counter", "UDP payload bytes.", [("direction=\"in\"", s.bytesIn), ("direction=\"out\"", s.bytesOut)])
+        var packets: [(String, Int)] = []
+        for raw in 0..<s.packetsIn.count {
+            guard let verb = Verb(rawValue: UInt8(raw)) else { continue }
+            if s.packetsIn[raw] > 0 { packets.append(("direction=\"in\",verb=\"\(verb)\"", s.packetsIn[raw])) }
+            if s.packetsOut[raw] > 0 { packets.append(("direction=\"out\",verb=\"\(verb)\"", s.packetsOut[raw])) }
+        }
+        metric("sixplane_packets_total", "counter", "Authenticated packets by verb and direction.", packets)
+        metric("sixplane_drops_total", "counter", "Datagrams, packets and frames dropped, by reason.",
+            DropReason.allCases.map { ("reason=\"\($0.rawValue)\"", s.drops[$0] ?? 0) })
+        var frames: [(String, Int)] = []
+        for id in Set(s.framesIn.keys).union(s.framesOut.keys).sorted(by: { $0.rawValue < $1.rawValue }) {
+            frames.append(("network=\"\(id)\",direction=\"in\"", s.framesIn[id] ?? 0))
+            frames.append(("network=\"\(id)\",direction=\"out\"", s.framesOut[id] ?? 0))
+        }
+        metric("sixplane_frames_total", "counter", "Ethernet frames per network and direction.", frames)
+        metric("sixplane_ndp_emulated_total", "counter", "Neighbor solicitations answered locally (NDP emulation).", [("", s.ndpEmulated)])
+        metric("sixplane_relayed_total", "counter", "Packets relayed for others (as a root).", [("", s.relayed)])
+        metric("sixplane_api_requests_total", "counter", "Local API requests.", [
+            ("result=\"all\"", daemon.counters.apiRequests), ("result=\"unauthorized\"", daemon.counters.apiUnauthorized),
+        ])
+        if let c = daemon.controller {
+            metric("sixplane_controller_answers_total", "counter", "Config requests the controller answered, by outcome.", [
+                ("result=\"config\"", c.answered), ("result=\"refused\"", c.refused), ("result=\"failed\"", c.failures),
+                ("result=\"reused\"", c.reused),
+            ])
+        }
+        return out
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import Logging
+import NIOCore
+import SixplaneController
+import SixplaneCore
+
+/// The node in a process: the I/O-free core wired to UDP sockets, tap devices, the home folder and the OS.
+///
+/// Everything here runs on one event loop (`loop`), the node's serialized context: datagrams arrive on it (the
+/// sockets are on the same loop), tap readers and API calls hop onto it.
+public final class DaemonNode: NodeHost, @unchecked Sendable {
+    public let loop: any EventLoop
+    public let home: Home
+    public let identity: Identity
+    public private(set) var node: Node!
+    public private(set) var controller: Controller?
+    let logger = Logger(label: "sixplane.node")
+    let netconf: NetworkConfigurator
+    /// Index = the node's local socket number: 0 IPv4, 1 IPv6.
+    var sockets: [(any Channel)?] = [nil, nil]
+    public internal(set) var port = 0
+    var taps: [NetworkID: TapDevice] = [:]
+    var settings: [NetworkID: LocalNetworkSettings] = [:]
+    /// Interface names chosen in local.conf (`settings.interfaceNames`: {nwid: name}).
+    let interfaceNames: [NetworkID: String]
+    public internal(set) var counters = DaemonCounters()
+    private var rng = SystemRandomNumberGenerator()
+    private var lastControllerTick: Int64 = 0
+    private var lastResync: Int64 = 0
+    private var lastInterfaceScan: Int64 = 0
+    private var stopped = false
+
+    public init(
+        loop: any EventLoop, home: Home, identity: Identity, netconf: NetworkConfigurator,
+        interfaceNames: [NetworkID: String] = [:]
+    ) {
+        self.loop = loop
+        self.home = home
+        self.identity = identity
+        self.netconf = netconf
+        self.interfaceNames = interfaceNames
+    }
+
+    /// Wall-clock milliseconds: timestamps in certificates are compared across nodes.
+    public static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Makes the node (on the loop), rejoins saved networks, loads cached peers, attaches the controller.
+    func start(configuration: NodeConfiguration, controllerStore: ControllerStore?) {
+        loop.preconditionInEventLoop()
+        node = Node(configuration: configuration, host: self)
+        if let controllerStore {
+            let controller = Controller(identity: identity, store: controllerStore)
+            controller.attach(to: node)
+            self.controller = controller
+            controllerStore.observeExternalChanges { [weak self, loop] in
+                loop.execute { self?.controller?.tick(now: Self.now()) }
+            }
+        }
+        let now = Self.now()
+        for name in Home.list(home.peersPath) where name.hasSuffix(".peer") {
+            guard let bytes = try? FileIO.read("\(home.peersPath)/\(name)", limit: 4096) else { continue }
+            var reader = ByteReader(bytes, context: "cached peer")
+            if let peer = try? Identity(reading: &reader), peer.address != identity.address {
+                node.addCachedPeer(peer, addresses: [], now: now)
+            }
+        }
+        for (id, saved) in home.joinedNetworks() {
+            settings[id] = home.localSettings(id)
+            if let saved { node.join(id, savedConfig: saved, now: now) } else { node.join(id, now: now) }
+        }
+        scanInterfaces(now)
+        scheduleTick()
+    }
+
+    private func scheduleTick() {
+        loop.scheduleTask(in: .milliseconds(100)) { [weak self] in
+            guard let self, !self.stopped else { return }
+            let now = Self.now()
+            _ = self.node.tick(now: now)
+            if now - self.lastControllerTick >= 1000 {
+                self.lastControllerTick = now
+                self.controller?.tick(now: now)
+            }
+            if now - self.lastResync >= 30_000 {
+                self.lastResync = now
+                self.netconf.resync()
+            }
+            if now - self.lastInterfaceScan >= 60_000 { self.scanInterfaces(now) }
+            self.scheduleTick()
+        }
+    }
+
+    /// Our physical addresses (for PUSH_DIRECT_PATHS): not loopback or link-local, not our own or other overlay
+    /// interfaces (names starting lo, zt, tun, tap).
+    private func scanInterfaces(_ now: Int64) {
+        lastInterfaceScan = now
+        guard port != 0 else { return }
+        var found: [InetAddress] = []
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return }
+        defer { freeifaddrs(list) }
+        var p = list
+        while let ifa = p {
+            defer { p = ifa.pointee.ifa_next }
+            let name = String(cString: ifa.pointee.ifa_name)
+            guard !["lo", "zt", "tun", "tap"].contains(where: { name.hasPrefix($0) }), let sa = ifa.pointee.ifa_addr else { continue }
+            switch Int32(sa.pointee.sa_family) {
+            case AF_INET:
+                let a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+                let ip = IPv4Address(rawValue: UInt32(bigEndian: a.sin_addr.s_addr))
+                if ip.rawValue >> 24 != 127 && ip.rawValue >> 16 != 0xa9fe { found.append(.ipv4(ip, port: UInt16(port))) }
+            case AF_INET6:
+                let a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+                var bytes = [UInt8](repeating: 0, count: 16)
+                withUnsafeBytes(of: a.sin6_addr) { raw in for i in 0..<16 { bytes[i] = raw[i] } }
+                let ip = IPv6Address(bytes: bytes)
+                let top = ip.high >> 48
+                if top & 0xffc0 != 0xfe80 && !(ip.high == 0 && ip.low <= 1) { found.append(.ipv6(ip, port: UInt16(port))) }
+            default: continue
+            }
+        }
+        node.localAddresses = found
+    }
+
+    // MARK: Datagrams
+
+    func receive(_ buffer: inout ByteBuffer, from address: SocketAddress, socket: Int) {
+        guard let from = SocketAddresses.inet(address) else { return }
+        counters.datagramsIn += 1
+        let now = Self.now()
+        buffer.withUnsafeMutableReadableBytes { node.receive(datagram: $0, from: from, localSocket: socket, now: now) }
+    }
+
+    public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
+        let index: Int
+        if case .ipv4 = address { index = 0 } else { index = 1 }
+        guard let channel = sockets[index], let remote = SocketAddresses.socket(address) else { return false }
+        var buffer = channel.allocator.buffer(capacity: datagram.count)
+        buffer.writeBytes(datagram)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
+        return true
+    }
+
+    // MARK: Taps
+
+    public func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
+        taps[network]?.write(source: source, destination: destination, etherType: etherType, payload: payload)
+    }
+
+    public func networkChanged(_ state: NetworkState) {
+        let id = state.network
+        guard state.joined, state.status != .accessDenied, state.status != .notFound else {
+            removeTap(id)
+            return
+        }
+        guard state.status == .ok, let config = state.config else { return }
+        let tap: TapDevice
+        if let existing = taps[id] {
+            tap = existing
+            tap.setMTU(Int(config.mtu))
+        } else {
+            let name = interfaceNames[id] ?? TapName.free(for: id) { FileIO.exists("/proc/sys/net/ipv4/conf/\($0)") }
+            do {
+                tap = try TapDevice(name: name, network: id, mac: state.mac, mtu: Int(config.mtu))
+            } catch {
+                logger.error("\(error)", metadata: ["network": "\(id)"])
+                return
+            }
+            taps[id] = tap
+            let loop = self.loop
+            tap.start { [weak self] frame in
+                loop.execute { self?.frameFromTap(frame, network: id) }
+            }
+            logger.info("network \(id): tap \(name) up")
+        }
+        let settings = settings[id] ?? LocalNetworkSettings()
+        netconf.apply(ManagedPlan(config: config, settings: settings), to: tap.name)
+    }
+
+    private func frameFromTap(_ frame: EthernetFrame, network: NetworkID) {
+        guard !stopped else { return }
+        node.receive(frame: frame, network: network, now: Self.now())
+    }
+
+    func removeTap(_ id: NetworkID) {
+        guard let tap = taps.removeValue(forKey: id) else { return }
+        netconf.forget(tap.name)
+        tap.close()
+        logger.info("network \(id): tap \(tap.name) removed")
+    }
+
+    public func tapName(_ id: NetworkID) -> String? { taps[id]?.name }
+
+    // MARK: State
+
+    public func store(_ object: StateObject, data: [UInt8]?) {
+        let path: String
+        switch object {
+        case .planet: path = home.planetPath
+        case .moon(let id): path = home.moonPath(id)
+        case .peer(let a): path = home.peerPath(a)
+        case .networkConfig(let id): path = home.configPath(id)
+        }
+        do {
+            if let data { try FileIO.write(path, data) } else { unlink(path) }
+        } catch {
+            logger.warning("cannot store \(path): \(error)")
+        }
+    }
+
+    public func random() -> UInt64 { rng.next() }
+
+    public func event(_ event: NodeEvent) {
+        switch event {
+        case .online: logger.info("online")
+        case .offline: logger.warning("offline: no root answered lately")
+        case .dropped: counters.eventsDropped += 1
+        default: logger.debug("\(event)")
+        }
+    }
+
+    // MARK: Operations (on the loop)
+
+    /// Joins (or re-applies the settings of) a network; persists the join.
+    public func join(_ id: NetworkID, settings newSettings: LocalNetworkSettings?) throws(DaemonError) {
+        if node.networks[id] == nil {
+            if !FileIO.exists(home.configPath(id)) { try FileIO.write(home.configPath(id), [0x0a]) }
+            node.join(id, now: Self.now())
+        }
+        let s = newSettings ?? settings[id] ?? home.localSettings(id)
+        settings[id] = s
+        try home.writeLocalSettings(s, id)
+        if let network = node.networks[id], let tap = taps[id], let config = network.config, network.status == .ok {
+            netconf.apply(ManagedPlan(config: config, settings: s), to: tap.name)
+        }
+    }
+
+    /// Leaves a network: tap removed, files deleted. False if it was not joined.
+    public func leave(_ id: NetworkID) -> Bool {
+        guard node.networks[id] != nil else { return false }
+        node.leave(id)
+        removeTap(id)
+        settings[id] = nil
+        unlink(home.configPath(id))
+        unlink(home.localSettingsPath(id))
+        return true
+    }
+
+    /// Stops: taps removed (and with them their addresses and routes); state is already on disk.
+    func shutdown() {
+        stopped = true
+        for id in taps.keys.sorted() { removeTap(id) }
+        netconf.drain()
+    }
+}
+
+/// Counts the shell keeps besides the node's own statistics.
+public struct DaemonCounters: Sendable {
+    public var datagramsIn = 0
+    public var eventsDropped = 0
+    public var apiRequests = 0
+    public var apiUnauthorized = 0
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SixplaneController
+import SixplaneCore
+
+/// `sixplane daemon`: the node, its sockets and taps, the controller, and the local API, until SIGTERM or SIGINT.
+public enum Daemon {
+    public struct Options: Sendable {
+        public var home: String
+        public var port: Int?
+        public var controllerDB: String?
+
+        public init(home: String, port: Int?, controllerDB: String?) {
+            self.home = home
+            self.port = port
+            self.controllerDB = controllerDB
+        }
+    }
+
+    public static func run(_ options: Options, logger: Logger) async throws {
+        let home = Home(path: options.home)
+        try home.prepare()
+        var rng = SystemRandomNumberGenerator()
+        let identity = try home.identities.loadOrCreate(using: &rng)
+        let token = try home.loadOrCreateAuthToken()
+        let planet = try home.planet()
+        let (moons, problems) = home.moons()
+        for p in problems { logger.warning("moon not loaded: \(p)") }
+        let localConf = try LocalConf(home: home)
+        let store = try ControllerDatabase.open(home: home.path, url: options.controllerDB)
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator(), interfaceNames: localConf.interfaceNames)
+        let wanted = options.port ?? localConf.primaryPort ?? 9993
+        let (sockets, port) = try await bindSockets(daemon, wanted: wanted, secondary: localConf.allowSecondaryPort, logger: logger)
+        try await loop.submit {
+            daemon.sockets = sockets
+            daemon.port = port
+            daemon.start(
+                configuration: NodeConfiguration(identity: identity, planet: planet, moons: moons),
+                controllerStore: store)
+        }.get()
+        try FileIO.write(home.portPath, text: "\(port)")
+        try FileIO.write(home.pidPath, text: "\(getpid())")
+        logger.info("node \(identity.address) on UDP port \(port), home \(home.path)")
+
+        let api = LocalAPI(daemon: daemon, token: token)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in try await serve(request, api: api, loop: loop) }
+        var services: [any Service] = []
+        for host in ["127.0.0.1", "::1"] {
+            services.append(
+                Application(
+                    responder: responder, configuration: .init(address: .hostname(host, port: port), serverName: "sixplane"),
+                    eventLoopGroupProvider: .shared(group), logger: Logger(label: "sixplane.api")))
+        }
+        services.append(NodeService(daemon: daemon, home: home))
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
+        try? await group.shutdownGracefully()
+    }
+
+    /// The wanted port, or (if it is taken and that is allowed) a random one, as ZeroTier's secondary port.
+    static func bindSockets(_ daemon: DaemonNode, wanted: Int, secondary: Bool, logger: Logger) async throws -> ([(any Channel)?], Int) {
+        do {
+            let s = try await UDPTransport.bind(node: daemon, port: wanted)
+            return (s, s[0]?.localAddress?.port ?? wanted)
+        } catch {
+            guard secondary else { throw DaemonError(.invalidConfiguration, "UDP port \(wanted) is not available: \(error)") }
+            logger.warning("UDP port \(wanted) is taken (\(error)); using another")
+        }
+        for _ in 0..<20 {
+            let port = Int.random(in: 20000...65000)
+            if let s = try? await UDPTransport.bind(node: daemon, port: port) { return (s, port) }
+        }
+        throw DaemonError(.invalidConfiguration, "no free UDP port")
+    }
+
+    static func serve(_ request: Request, api: LocalAPI, loop: any EventLoop) async throws -> Response {
+        let body = (try? await request.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
+        var query: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+        var token = request.headers[HTTPField.Name("X-ZT1-Auth")!]
+        if token == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
+        if token == nil { token = query["auth"] }
+        let r = LocalAPI.Request(
+            method: request.method.rawValue, path: request.uri.path, query: query, token: token, body: Data(buffer: body))
+        let response = try await loop.submit { api.handle(r) }.get()
+        return Response(
+            status: .init(code: response.status), headers: [.contentType: response.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: response.body)))
+    }
+}
+
+/// Runs until shutdown is requested, then takes the node down cleanly: taps removed, sockets closed.
+struct NodeService: Service {
+    let daemon: DaemonNode
+    let home: Home
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        Logger(label: "sixplane.daemon").info("shutting down")
+        try await daemon.loop.submit { daemon.shutdown() }.get()
+        for channel in daemon.sockets.compactMap({ $0 }) { try? await channel.close() }
+        unlink(home.pidPath)
+    }
+}

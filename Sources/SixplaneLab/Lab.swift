@@ -1,0 +1,120 @@
+import Foundation
+import SixplaneDaemon
+
+/// A testbed of hosts on one machine: each host a network namespace with its own underlay address on a bridge (the
+/// bridge lives in a namespace of its own, so nothing touches the machine's network), running a real
+/// `sixplane daemon`. Used by the namespace tests and `make demo`.
+///
+/// Names carry the creating process id (`sxp<pid>-<host>`): a lab whose process is gone is stale and is removed by
+/// the next one.
+public final class Lab: @unchecked Sendable {
+    public static let namePrefix = "sxp"
+    public let tag: String
+    public let directory: String
+    public let sixplane: String
+    public private(set) var hosts: [String: LabHost] = [:]
+    /// Underlay subnet: 10.<subnet>.0.0/24 (and fd00:<subnet>::/64).
+    public let subnet: Int
+    private var namespaces: [String] = []
+    private var torndown = false
+
+    public var switchNamespace: String { "\(tag)-sw" }
+
+    /// A new, empty lab: stale labs removed, the switch namespace with its bridge made.
+    public init(sixplane: String, subnet: Int = 66) throws(LabError) {
+        self.sixplane = sixplane
+        self.subnet = subnet
+        tag = "\(Self.namePrefix)\(getpid() % 100_000)"
+        directory = "/tmp/sixplane-lab-\(getpid())"
+        Self.removeStale()
+        Self.removeNamespaces(prefix: tag + "-")
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try addNamespace(switchNamespace)
+        try sh("ip", "-n", switchNamespace, "link", "add", "br0", "type", "bridge")
+        try sh("ip", "-n", switchNamespace, "link", "set", "br0", "up")
+    }
+
+    deinit { teardown() }
+
+    /// Namespaces of labs whose process has exited: their daemons are killed and the namespaces deleted.
+    public static func removeStale() {
+        for ns in listNamespaces() where ns.hasPrefix(namePrefix) {
+            let digits = ns.dropFirst(namePrefix.count).prefix { $0.isNumber }
+            guard let pid = Int32(digits) else { continue }
+            if pid != getpid() % 100_000 && !processAlive(pid) { removeNamespace(ns) }
+        }
+    }
+
+    static func processAlive(_ pid: Int32) -> Bool {
+        // The name keeps pid % 100000; any live process with that remainder counts as alive (rare, and safe).
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+        return entries.contains { Int32($0).map { $0 % 100_000 == pid } ?? false }
+    }
+
+    static func listNamespaces() -> [String] {
+        Spawn.run(["ip", "netns", "list"]).output.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
+    static func removeNamespaces(prefix: String) {
+        for ns in listNamespaces() where ns.hasPrefix(prefix) { removeNamespace(ns) }
+    }
+
+    /// Kills what runs in the namespace, then deletes it.
+    static func removeNamespace(_ ns: String) {
+        for _ in 0..<50 {
+            let pids = Spawn.run(["ip", "netns", "pids", ns]).output.split(separator: "\n").compactMap { Int32($0) }
+            if pids.isEmpty { break }
+            for pid in pids { kill(pid, SIGKILL) }
+            usleep(100_000)
+        }
+        _ = Spawn.run(["ip", "netns", "delete", ns])
+    }
+
+    private func addNamespace(_ ns: String) throws(LabError) {
+        try sh("ip", "netns", "add", ns)
+        namespaces.append(ns)
+        try sh("ip", "-n", ns, "link", "set", "lo", "up")
+    }
+
+    /// A host: namespace `<tag>-<name>`, `eth0` at 10.<subnet>.0.<index>/24 (and fd00:<subnet>::<index>/64) on the
+    /// bridge, a home folder. Its daemon is not started.
+    @discardableResult
+    public func addHost(_ name: String, index: Int) throws(LabError) -> LabHost {
+        let ns = "\(tag)-\(name)"
+        try addNamespace(ns)
+        let port = "p\(index)"
+        try sh("ip", "-n", switchNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        try sh("ip", "-n", switchNamespace, "link", "set", port, "master", "br0", "up")
+        try sh("ip", "-n", ns, "addr", "add", "10.\(subnet).0.\(index)/24", "dev", "eth0")
+        try sh("ip", "-n", ns, "-6", "addr", "add", "fd00:\(subnet)::\(index)/64", "dev", "eth0", "nodad")
+        try sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        let home = "\(directory)/\(name)"
+        try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let host = LabHost(lab: self, name: name, namespace: ns, index: index, home: home)
+        hosts[name] = host
+        return host
+    }
+
+    public var underlayPrefix: String { "10.\(subnet).0" }
+
+    /// Stops every daemon (SIGTERM, then SIGKILL) and deletes the namespaces. Safe to call twice.
+    public func teardown() {
+        guard !torndown else { return }
+        torndown = true
+        for host in hosts.values { host.stop(timeout: 5) }
+        for ns in namespaces.reversed() { Self.removeNamespace(ns) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs a command that must succeed.
+    func sh(_ argv: String...) throws(LabError) {
+        let r = Spawn.run(argv)
+        guard r.status == 0 else { throw LabError("\(argv.joined(separator: " ")) failed (\(r.status)): \(r.output)") }
+    }
+}
+
+public struct LabError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

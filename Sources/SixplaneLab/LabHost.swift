@@ -1,0 +1,74 @@
+import Foundation
+import SixplaneDaemon
+
+/// One host of a `Lab`: a namespace, a home folder, and (while running) a `sixplane daemon`.
+public final class LabHost: @unchecked Sendable {
+    public unowned let lab: Lab
+    public let name: String
+    public let namespace: String
+    public let index: Int
+    public let home: String
+    public private(set) var pid: pid_t?
+    public var logPath: String { "\(home)/daemon.log" }
+
+    init(lab: Lab, name: String, namespace: String, index: Int, home: String) {
+        self.lab = lab
+        self.name = name
+        self.namespace = namespace
+        self.index = index
+        self.home = home
+    }
+
+    public var underlayIPv4: String { "\(lab.underlayPrefix).\(index)" }
+
+    /// Runs a command inside the host's namespace.
+    @discardableResult
+    public func run(_ argv: [String]) -> Spawn.Result {
+        Spawn.run(["ip", "netns", "exec", namespace] + argv)
+    }
+
+    /// Runs `sixplane <args> --home <home>` inside the namespace.
+    @discardableResult
+    public func sixplane(_ args: String...) -> Spawn.Result {
+        run([lab.sixplane] + args + ["--home", home])
+    }
+
+    /// Starts the daemon (log appended to daemon.log) and waits until its API answers.
+    public func start(port: Int = 9993, extra: [String] = [], timeout: Double = 20) throws(LabError) {
+        precondition(pid == nil, "\(name): daemon already running")
+        unlink("\(home)/zerotier-one.port")
+        let argv = ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
+        do { pid = try Spawn.start(argv, output: logPath, append: true) } catch { throw LabError(error.description) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let pid, let status = Spawn.wait(pid, timeout: 0) {
+                self.pid = nil
+                throw LabError("\(name): daemon exited with \(status): \(tail())")
+            }
+            if FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port"), sixplane("info").status == 0 { return }
+            usleep(100_000)
+        }
+        throw LabError("\(name): daemon did not answer within \(timeout) s: \(tail())")
+    }
+
+    /// SIGTERM, then SIGKILL after `timeout` seconds; the exit status (nil if it was not running).
+    @discardableResult
+    public func stop(timeout: Double = 10) -> Int32? {
+        guard let pid else { return nil }
+        self.pid = nil
+        kill(pid, SIGTERM)
+        if let status = Spawn.wait(pid, timeout: timeout) { return status }
+        kill(pid, SIGKILL)
+        return Spawn.wait(pid)
+    }
+
+    public func tail(_ lines: Int = 40) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// The node's address, from identity.public.
+    public var address: String? {
+        (try? String(contentsOfFile: "\(home)/identity.public", encoding: .utf8)).map { String($0.prefix(10)) }
+    }
+}

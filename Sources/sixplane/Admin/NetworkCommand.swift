@@ -1,0 +1,98 @@
+import ArgumentParser
+import SixplaneController
+import SixplaneCore
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Administer the networks of the daemon's controller.",
+        subcommands: [Create.self, List.self, Show.self, Set.self, Delete.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a network on this daemon's controller (6PLANE on by default); prints its id.")
+        @OptionGroup var service: ServiceOptions
+        @Option(help: "The network's name.") var name = ""
+        @Flag(name: .customLong("6plane"), inversion: .prefixedNo, help: "Give every member a 6PLANE /80 (fc + network bits + address).")
+        var sixplane = true
+        @Flag(help: "Also give every member an RFC4193 address (fd + network id + address).") var rfc4193 = false
+        @Option(name: .customLong("ipv4-pool"), help: "Assign IPv4 addresses from this subnet, e.g. 10.147.17.0/24.")
+        var ipv4Pool: String?
+        @Flag(help: "Members need no authorization (a public network).") var `public` = false
+        @Option(help: "The MTU of the network's taps.") var mtu: Int?
+
+        func run() throws {
+            let call = try AdminCall(service)
+            var body: [String: JSON] = [
+                "name": .string(name), "private": .bool(!`public`),
+                "v6AssignMode": ["6plane": .bool(sixplane), "rfc4193": .bool(rfc4193), "zt": false],
+            ]
+            if let mtu { body["mtu"] = .int(Int64(mtu)) }
+            if let ipv4Pool {
+                guard let prefix = try? IPPrefix(parsing: ipv4Pool), case .v4(let net) = prefix.address, prefix.length <= 30 else {
+                    throw ValidationError("--ipv4-pool must be an IPv4 subnet of /30 or larger, e.g. 10.147.17.0/24")
+                }
+                let mask: UInt32 = prefix.length == 0 ? 0 : ~UInt32(0) << (32 - UInt32(prefix.length))
+                let first = IPv4Address(rawValue: (net.rawValue & mask) + 1), last = IPv4Address(rawValue: (net.rawValue | ~mask) - 1)
+                body["v4AssignMode"] = ["zt": true]
+                body["ipAssignmentPools"] = [["ipRangeStart": .string(first.description), "ipRangeEnd": .string(last.description)]]
+                body["routes"] = [["target": .string("\(IPv4Address(rawValue: net.rawValue & mask))/\(prefix.length)"), "via": .null]]
+            }
+            guard let address = try call.callAPI("GET", "/status")["address"]?.stringValue else { throw CLIError("the daemon did not say its address") }
+            let network = try call.callAPI("POST", "/controller/network/\(address)______", body: .object(body))
+            if service.json { Output.line(network.pretty(indent: " ")) } else { Output.line(network["id"]?.stringValue ?? "?") }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The controller's networks: id, name, members (authorized/total).")
+        @OptionGroup var service: ServiceOptions
+        func run() throws {
+            let call = try AdminCall(service)
+            let ids = (try call.callAPI("GET", "/controller/network").arrayValue ?? []).compactMap(\.stringValue)
+            var rows: [JSON] = []
+            for id in ids {
+                let n = try call.callAPI("GET", "/controller/network/\(id)")
+                let members = try call.callAPI("GET", "/unstable/controller/network/\(id)/member")
+                rows.append([
+                    "id": .string(id), "name": n["name"] ?? "",
+                    "authorizedMembers": members["meta"]?["authorizedCount"] ?? 0, "totalMembers": members["meta"]?["totalCount"] ?? 0,
+                ])
+            }
+            if service.json { return Output.line(JSON.array(rows).pretty(indent: " ")) }
+            for r in rows {
+                Output.line("\(r["id"]?.stringValue ?? "") \(r["name"]?.stringValue ?? "") \(r["authorizedMembers"]?.intValue ?? 0)/\(r["totalMembers"]?.intValue ?? 0)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A network's configuration (JSON).")
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: "The network id.") var network: String
+        func run() throws { Output.line(try AdminCall(service).callAPI("GET", "/controller/network/\(network)").pretty(indent: " ")) }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a network: <key>=<value> pairs of the controller's JSON (e.g. name=lab private=false mtu=2800).")
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: "The network id.") var network: String
+        @Argument(help: "<key>=<value> settings.") var settings: [String]
+        func run() throws {
+            let body = try AdminCall.settings(settings)
+            Output.line(try AdminCall(service).callAPI("POST", "/controller/network/\(network)", body: body).pretty(indent: " "))
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a network and its members.")
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: "The network id.") var network: String
+        func run() throws {
+            let old = try AdminCall(service).callAPI("DELETE", "/controller/network/\(network)")
+            if service.json { Output.line(old.pretty(indent: " ")) } else { Output.line("deleted \(network)") }
+        }
+    }
+}
