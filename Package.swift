@@ -112,7 +112,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneDaemonTests",
-            dependencies: ["SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport"]
+            dependencies: [
+                "SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SixplaneCLITests",

@@ -195,7 +195,7 @@ public final class LocalAPI: @unchecked Sendable {
             do { try daemon.join(id, settings: settings) } catch { return .error(500, "cannot join \(id): \(error)") }
             return networkJSON(id).map { Response($0) } ?? .error(500, "join failed")
         case "DELETE":
-            return daemon.leave(id) ? Response(["result": true]) : Response(.object([:]))
+            return daemon.leave(id) ? Response(["result": true]) : .error(404, "not a member of network \(id)")
         default:
             return .error(404, "no such method for /network: \(method)")
         }
