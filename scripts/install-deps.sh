@@ -11,6 +11,14 @@ packages=(
     # The daemon applies addresses and routes with `ip`; the namespace tests build their hosts with it and ping.
     iproute2
     iputils-ping
+    # The backplane tests: one Docker engine per host namespace, a busybox image made locally, NAT and loss with
+    # iptables, TCP across hosts with iperf3.
+    docker.io
+    containerd
+    runc
+    busybox-static
+    iptables
+    iperf3
 )
 
 missing=()
@@ -26,5 +34,15 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing docker.io must not start an engine in the machine's own namespace (it would turn on IPv4 forwarding
+# there): the tests start their own engines inside namespaces. policy-rc.d 101 tells the package not to start it.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+    made_policy=1
+fi
+trap '[ "$made_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

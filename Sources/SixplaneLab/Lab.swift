@@ -24,8 +24,8 @@ public final class Lab: @unchecked Sendable {
     public init(sixplane: String, subnet: Int = 66) throws(LabError) {
         self.sixplane = sixplane
         self.subnet = subnet
-        tag = "\(Self.namePrefix)\(getpid() % 100_000)"
-        directory = "/tmp/sixplane-lab-\(getpid())"
+        tag = "\(Self.namePrefix)\(getpid() % 100_000)\(Self.nextLetter())"
+        directory = "/tmp/sixplane-lab-\(tag)"
         Self.removeStale()
         Self.removeNamespaces(prefix: tag + "-")
         try? FileManager.default.removeItem(atPath: directory)
@@ -36,6 +36,16 @@ public final class Lab: @unchecked Sendable {
     }
 
     deinit { teardown() }
+
+    nonisolated(unsafe) private static var labsMade = 0
+    private static let lock = NSLock()
+    /// a, b, c…: labs of one process get distinct names.
+    static func nextLetter() -> String {
+        lock.withLock {
+            defer { labsMade += 1 }
+            return String(UnicodeScalar(UInt8(97 + labsMade % 26)))
+        }
+    }
 
     /// Namespaces of labs whose process has exited: their daemons are killed and the namespaces deleted.
     public static func removeStale() {
@@ -71,7 +81,7 @@ public final class Lab: @unchecked Sendable {
         _ = Spawn.run(["ip", "netns", "delete", ns])
     }
 
-    private func addNamespace(_ ns: String) throws(LabError) {
+    func addNamespace(_ ns: String) throws(LabError) {
         try sh("ip", "netns", "add", ns)
         namespaces.append(ns)
         try sh("ip", "-n", ns, "link", "set", "lo", "up")
@@ -98,11 +108,55 @@ public final class Lab: @unchecked Sendable {
 
     public var underlayPrefix: String { "10.\(subnet).0" }
 
+    /// A host behind a NAT: a router namespace `<tag>-<name>-nat` sits on the bridge at 10.<subnet>.0.<index> and
+    /// masquerades the host, which lives alone on 192.168.<index>.0/24 behind it.
+    @discardableResult
+    public func addNATHost(_ name: String, index: Int) throws(LabError) -> LabHost {
+        let router = "\(tag)-\(name)-nat"
+        try addNamespace(router)
+        let port = "p\(index)"
+        try sh("ip", "-n", switchNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", router)
+        try sh("ip", "-n", switchNamespace, "link", "set", port, "master", "br0", "up")
+        try sh("ip", "-n", router, "addr", "add", "10.\(subnet).0.\(index)/24", "dev", "eth0")
+        try sh("ip", "-n", router, "link", "set", "eth0", "up")
+        let ns = "\(tag)-\(name)"
+        try addNamespace(ns)
+        try sh("ip", "-n", router, "link", "add", "in0", "type", "veth", "peer", "name", "eth0", "netns", ns)
+        try sh("ip", "-n", router, "addr", "add", "192.168.\(index).1/24", "dev", "in0")
+        try sh("ip", "-n", router, "link", "set", "in0", "up")
+        try sh("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        try sh("ip", "netns", "exec", router, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "eth0", "-j", "MASQUERADE")
+        try sh("ip", "-n", ns, "addr", "add", "192.168.\(index).2/24", "dev", "eth0")
+        try sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        try sh("ip", "-n", ns, "route", "add", "default", "via", "192.168.\(index).1")
+        let home = "\(directory)/\(name)"
+        try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let host = LabHost(lab: self, name: name, namespace: ns, index: index, home: home)
+        host.privateIPv4 = "192.168.\(index).2"
+        hosts[name] = host
+        return host
+    }
+
+    /// Random loss of the host's incoming underlay datagrams (iptables `statistic`; this kernel lacks netem),
+    /// e.g. 0.05; nil removes it.
+    public func loss(_ host: LabHost, _ probability: Double?) throws(LabError) {
+        let rule = ["-p", "udp", "-i", "eth0", "-m", "statistic", "--mode", "random", "--probability"]
+        _ = Spawn.run(["ip", "netns", "exec", host.namespace, "iptables", "-F", "INPUT"])
+        guard let probability else { return }
+        let r = Spawn.run(["ip", "netns", "exec", host.namespace, "iptables", "-A", "INPUT"] + rule + [String(probability), "-j", "DROP"])
+        guard r.status == 0 else { throw LabError("iptables loss on \(host.name): \(r.output)") }
+    }
+
     /// Stops every daemon (SIGTERM, then SIGKILL) and deletes the namespaces. Safe to call twice.
     public func teardown() {
         guard !torndown else { return }
+        // For looking at a failed run: the lab stays up (the next lab removes it).
+        if ProcessInfo.processInfo.environment["SIXPLANE_KEEP_LAB"] != nil { return }
         torndown = true
-        for host in hosts.values { host.stop(timeout: 5) }
+        for host in hosts.values {
+            host.docker.stop()
+            host.stop(timeout: 5)
+        }
         for ns in namespaces.reversed() { Self.removeNamespace(ns) }
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -10,6 +10,7 @@ public final class LabHost: @unchecked Sendable {
     public let home: String
     public private(set) var pid: pid_t?
     public var logPath: String { "\(home)/daemon.log" }
+    public private(set) lazy var docker = LabDocker(host: self)
 
     init(lab: Lab, name: String, namespace: String, index: Int, home: String) {
         self.lab = lab
@@ -19,12 +20,15 @@ public final class LabHost: @unchecked Sendable {
         self.home = home
     }
 
+    /// Its address on the bridge (a NATed host: its router's).
     public var underlayIPv4: String { "\(lab.underlayPrefix).\(index)" }
+    /// A NATed host's own address behind its router.
+    public internal(set) var privateIPv4: String?
 
     /// Runs a command inside the host's namespace.
     @discardableResult
     public func run(_ argv: [String]) -> Spawn.Result {
-        Spawn.run(["ip", "netns", "exec", namespace] + argv)
+        Spawn.run(["timeout", "120", "ip", "netns", "exec", namespace] + argv)
     }
 
     /// Runs `sixplane <args> --home <home>` inside the namespace.

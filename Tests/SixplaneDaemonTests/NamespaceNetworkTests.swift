@@ -22,12 +22,14 @@ struct NamespaceNetworkTests {
     }
 
     /// root, ctl, a, b with a private planet whose only root is `root`; all daemons started and online.
-    static func makeLab(subnet: Int, members: [String] = ["a", "b"]) throws -> Lab {
+    static func makeLab(subnet: Int, members: [String] = ["a", "b"], natted: Set<String> = []) throws -> Lab {
         let lab = try Lab(sixplane: Command.sixplane, subnet: subnet)
         do {
             let root = try lab.addHost("root", index: 1)
             try lab.addHost("ctl", index: 2)
-            for (i, name) in members.enumerated() { try lab.addHost(name, index: 3 + i) }
+            for (i, name) in members.enumerated() {
+                if natted.contains(name) { try lab.addNATHost(name, index: 3 + i) } else { try lab.addHost(name, index: 3 + i) }
+            }
             let made = Spawn.run([Command.sixplane, "idtool", "generate", root.home + "/identity.secret", root.home + "/identity.public"])
             #expect(made.status == 0, "\(made.output)")
             let world = Spawn.run([
@@ -73,9 +75,10 @@ struct NamespaceNetworkTests {
         return nwid
     }
 
-    static func ping(_ host: LabHost, _ address: String, count: Int = 2) -> Bool {
+    static func ping(_ host: LabHost, _ address: String, count: Int = 2, from source: String? = nil) -> Bool {
         let v6 = address.contains(":")
-        return host.run(["ping"] + (v6 ? ["-6"] : ["-4"]) + ["-c", String(count), "-i", "0.2", "-W", "2", address]).status == 0
+        let src = source.map { ["-I", $0] } ?? []
+        return host.run(["ping"] + (v6 ? ["-6"] : ["-4"]) + src + ["-c", String(count), "-i", "0.2", "-W", "2", address]).status == 0
     }
 
     static func metric(_ host: LabHost, _ name: String) -> Int {

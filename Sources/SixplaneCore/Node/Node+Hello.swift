@@ -155,7 +155,7 @@ extension Node {
             drop(.notAnUpstream)
             return
         }
-        guard let target = topology.peers[r.peer], Path.isUsable(r.endpoint) else { return }
+        guard let target = topology.peers[r.peer], isUsablePath(r.endpoint) else { return }
         if target.paths.contains(where: { $0.address == r.endpoint && $0.isAlive(now) }) { return }
         if case .ipv4 = r.endpoint {
             var junk = [UInt8](repeating: 0, count: 4)
@@ -178,7 +178,7 @@ extension Node {
         }
         var tried = 0
         for p in push.paths where p.flags & PushDirectPaths.Path.flagForget == 0 {
-            guard Path.isUsable(p.address), peer.pathIndex(p.address, 0) == nil, tried < 8 else { continue }
+            guard isUsablePath(p.address), peer.pathIndex(p.address, 0) == nil, tried < 8 else { continue }
             tried += 1
             sendHello(to: peer, address: p.address, localSocket: 0, now: now)
         }
@@ -186,7 +186,7 @@ extension Node {
 
     /// Tells a peer we share a network with where it can reach us directly.
     func pushDirectPaths(to peer: Peer, now: Int64) {
-        var addresses = localAddresses.filter(Path.isUsable)
+        var addresses = localAddresses.filter(isUsablePath)
         for (a, seen) in surfaceAddresses where now - seen < Timers.pathExpiration && !addresses.contains(a) {
             addresses.append(a)
         }

@@ -188,9 +188,11 @@ extension Node {
         guard hops == 0 else { return }
         if let i = peer.pathIndex(address, localSocket) {
             peer.paths[i].lastReceive = now
+        } else if !isUsablePath(address) {
+            return
         } else if isOK {
             if peer.learnPath(address, localSocket, now) { host.event(.pathLearned(peer.address, address)) }
-        } else if Path.isUsable(address) {
+        } else {
             // Confirm an unknown path before using it: a HELLO there, answered by an OK that comes back over it.
             // At most once a second per address, however many packets arrive on it.
             if let last = pathProbes[address], now - last < Timers.helloProbe { return }
@@ -285,6 +287,23 @@ extension Node {
         default:
             break
         }
+    }
+
+    /// Whether a physical path may use this address: a usable one (not loopback, link-local, multicast…) that is not
+    /// inside one of our own networks' subnets, which would tunnel a network through itself (ZeroTier's
+    /// peerPathCheck). A Docker host's bridge carries its 6PLANE /80, so its own advertised addresses can be such.
+    func isUsablePath(_ address: InetAddress) -> Bool {
+        guard Path.isUsable(address) else { return false }
+        let ip: IPAddress
+        switch address {
+        case .ipv4(let a, _): ip = .v4(a)
+        case .ipv6(let a, _): ip = .v6(a)
+        default: return false
+        }
+        for network in networks.values {
+            for prefix in network.config?.staticIPs ?? [] where prefix.network.contains(ip) { return false }
+        }
+        return true
     }
 
     // MARK: WHOIS

@@ -37,6 +37,7 @@ enum Metrics {
         metric("sixplane_frames_total", "counter", "Ethernet frames per network and direction.", frames)
         metric("sixplane_ndp_emulated_total", "counter", "Neighbor solicitations answered locally (NDP emulation).", [("", s.ndpEmulated)])
         metric("sixplane_relayed_total", "counter", "Packets relayed for others (as a root).", [("", s.relayed)])
+        metric("sixplane_send_errors_total", "counter", "Datagrams the kernel refused to send (no route, full buffer).", [("", daemon.counters.sendErrors)])
         metric("sixplane_api_requests_total", "counter", "Local API requests.", [
             ("result=\"all\"", daemon.counters.apiRequests), ("result=\"unauthorized\"", daemon.counters.apiUnauthorized),
         ])

@@ -18,6 +18,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     let netconf: NetworkConfigurator
     /// Index = the node's local socket number: 0 IPv4, 1 IPv6.
     var sockets: [(any Channel)?] = [nil, nil]
+    /// Descriptors of the same two sockets, for sending with sendto (-1: none).
+    var sendDescriptors: [Int32] = [-1, -1]
     public internal(set) var port = 0
     var taps: [NetworkID: TapDevice] = [:]
     var settings: [NetworkID: LocalNetworkSettings] = [:]
@@ -136,13 +138,37 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     }
 
     public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
-        let index: Int
-        if case .ipv4 = address { index = 0 } else { index = 1 }
-        guard let channel = sockets[index], let remote = SocketAddresses.socket(address) else { return false }
-        var buffer = channel.allocator.buffer(capacity: datagram.count)
-        buffer.writeBytes(datagram)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
-        return true
+        let n: Int
+        switch address {
+        case .ipv4(let ip, let port):
+            guard sendDescriptors[0] >= 0 else { return false }
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = port.bigEndian
+            a.sin_addr.s_addr = ip.rawValue.bigEndian
+            n = withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(sendDescriptors[0], datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        case .ipv6(let ip, let port):
+            guard sendDescriptors[1] >= 0 else { return false }
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = port.bigEndian
+            let bytes = ip.bytes
+            withUnsafeMutableBytes(of: &a.sin6_addr) { raw in for i in 0..<16 { raw[i] = bytes[i] } }
+            n = withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(sendDescriptors[1], datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        case .none, .other:
+            return false
+        }
+        // Unreachable networks, full buffers: the datagram is lost, as UDP may lose it anyway; the node retries.
+        if n < 0 { counters.sendErrors += 1 }
+        return n >= 0
     }
 
     // MARK: Taps
@@ -264,4 +290,5 @@ public struct DaemonCounters: Sendable {
     public var eventsDropped = 0
     public var apiRequests = 0
     public var apiUnauthorized = 0
+    public var sendErrors = 0
 }

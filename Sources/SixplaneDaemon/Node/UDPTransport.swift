@@ -35,10 +35,9 @@ enum UDPTransport {
     static let vectorReadCount = 32
 
     /// Binds IPv4 and IPv6 on `port` (0: any), on `node`'s loop.
-    static func bind(node: DaemonNode, port: Int) async throws -> [(any Channel)?] {
+    static func bind(node: DaemonNode, port: Int) async throws -> (channels: [(any Channel)?], sendDescriptors: [Int32]) {
         func bootstrap(_ socket: Int) -> DatagramBootstrap {
             DatagramBootstrap(group: node.loop)
-                .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: vectorReadCount)
                 .channelOption(ChannelOptions.maxMessagesPerRead, value: 4)
                 // A vector read splits this buffer evenly among its messages: each slot must hold the largest
@@ -52,25 +51,55 @@ enum UDPTransport {
                     }
                 }
         }
-        let v4 = try await bootstrap(0).bind(host: "0.0.0.0", port: port).get()
+        // Each socket is made and bound here; NIO reads from it, and the node sends with plain sendto on a second
+        // descriptor of it. NIO closes a datagram channel on a send error such as ENETUNREACH (a peer advertising an
+        // address we have no route to), which would silence the node; a failed sendto is just a lost datagram.
+        let v4fd = try makeSocket(family: AF_INET, port: port)
+        var senders: [Int32] = [dup(v4fd), -1]
+        let v4 = try await bootstrap(0).withBoundSocket(v4fd).get()
         var v6: (any Channel)?
         do {
-            v6 = try await bootstrap(1)
-                .channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
-                .bind(host: "::", port: v4.localAddress?.port ?? port).get()
+            let v6fd = try makeSocket(family: AF_INET6, port: v4.localAddress?.port ?? port)
+            senders[1] = dup(v6fd)
+            v6 = try await bootstrap(1).withBoundSocket(v6fd).get()
         } catch {
             Logger(label: "sixplane.udp").warning("no IPv6 socket: \(error)")
         }
-        for channel in [v4, v6].compactMap({ $0 }) {
-            // SO_RCVBUFFORCE/SO_SNDBUFFORCE (root) beat the system maximum; fall back to the plain options.
-            for (force, plain) in [(SO_RCVBUFFORCE, SO_RCVBUF), (SO_SNDBUFFORCE, SO_SNDBUF)] {
-                do {
-                    try await channel.setOption(ChannelOptions.socketOption(.init(rawValue: force)), value: Int(bufferBytes)).get()
-                } catch {
-                    try? await channel.setOption(ChannelOptions.socketOption(.init(rawValue: plain)), value: Int(bufferBytes)).get()
-                }
-            }
+        return ([v4, v6], senders)
+    }
+
+    struct SocketError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A bound, non-blocking UDP socket with large buffers (IPv6 only for AF_INET6).
+    static func makeSocket(family: Int32, port: Int) throws -> Int32 {
+        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError(description: "socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+        if family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, 4) }
+        var size = bufferBytes
+        // SO_RCVBUFFORCE/SO_SNDBUFFORCE (root) beat the system maximum; fall back to the plain options.
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4) }
+        if setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, 4) }
+        let rc: Int32
+        if family == AF_INET {
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = UInt16(port).bigEndian
+            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        } else {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = UInt16(port).bigEndian
+            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
         }
-        return [v4, v6]
+        guard rc == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw SocketError(description: "bind UDP port \(port): \(reason)")
+        }
+        return fd
     }
 }

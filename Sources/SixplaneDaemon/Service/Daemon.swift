@@ -38,9 +38,10 @@ public enum Daemon {
         let loop = group.next()
         let daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator(), interfaceNames: localConf.interfaceNames)
         let wanted = options.port ?? localConf.primaryPort ?? 9993
-        let (sockets, port) = try await bindSockets(daemon, wanted: wanted, secondary: localConf.allowSecondaryPort, logger: logger)
+        let (bound, port) = try await bindSockets(daemon, wanted: wanted, secondary: localConf.allowSecondaryPort, logger: logger)
         try await loop.submit {
-            daemon.sockets = sockets
+            daemon.sockets = bound.channels
+            daemon.sendDescriptors = bound.sendDescriptors
             daemon.port = port
             daemon.start(
                 configuration: NodeConfiguration(identity: identity, planet: planet, moons: moons),
@@ -67,10 +68,10 @@ public enum Daemon {
     }
 
     /// The wanted port, or (if it is taken and that is allowed) a random one, as ZeroTier's secondary port.
-    static func bindSockets(_ daemon: DaemonNode, wanted: Int, secondary: Bool, logger: Logger) async throws -> ([(any Channel)?], Int) {
+    static func bindSockets(_ daemon: DaemonNode, wanted: Int, secondary: Bool, logger: Logger) async throws -> ((channels: [(any Channel)?], sendDescriptors: [Int32]), Int) {
         do {
             let s = try await UDPTransport.bind(node: daemon, port: wanted)
-            return (s, s[0]?.localAddress?.port ?? wanted)
+            return (s, s.channels[0]?.localAddress?.port ?? wanted)
         } catch {
             guard secondary else { throw DaemonError(.invalidConfiguration, "UDP port \(wanted) is not available: \(error)") }
             logger.warning("UDP port \(wanted) is taken (\(error)); using another")
@@ -108,6 +109,10 @@ struct NodeService: Service {
         Logger(label: "sixplane.daemon").info("shutting down")
         try await daemon.loop.submit { daemon.shutdown() }.get()
         for channel in daemon.sockets.compactMap({ $0 }) { try? await channel.close() }
+        try await daemon.loop.submit {
+            for fd in daemon.sendDescriptors where fd >= 0 { close(fd) }
+            daemon.sendDescriptors = [-1, -1]
+        }.get()
         unlink(home.pidPath)
     }
 }

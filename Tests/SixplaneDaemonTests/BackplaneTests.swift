@@ -1,0 +1,135 @@
+import Foundation
+import SixplaneController
+import SixplaneCore
+import SixplaneDaemon
+import SixplaneLab
+import SixplaneTestSupport
+import Testing
+
+/// The container backplane end to end: three hosts (one behind a NAT) each running `sixplane daemon` and a real
+/// Debian dockerd configured by `sixplane docker configure`, containers reaching each other across hosts by their
+/// 6PLANE addresses, and the faults real networks have. Needs root and Docker (both installed by `make test`).
+/// An extension of NamespaceNetworkTests so that the labs run one at a time (two at once overload two cores).
+extension NamespaceNetworkTests {
+    typealias N = NamespaceNetworkTests
+
+    /// A container pings an address; the first attempts may go to neighbor discovery on three hosts, so up to
+    /// `seconds` of one-packet tries.
+    static func container(_ host: LabHost, _ name: String, ping address: String, within seconds: Double = 6) -> Bool {
+        N.eventually(seconds) { host.docker.docker(["exec", name, "ping", "-6", "-c", "1", "-W", "1", address]).status == 0 }
+    }
+
+    @Test(.enabled(if: LabDocker.available, "needs docker.io and busybox-static (make test installs them)"))
+    func containersAcrossHostsThroughFaults() throws {
+        let lab = try N.makeLab(subnet: 69, members: ["h1", "h2", "h3"], natted: ["h3"])
+        defer { lab.teardown() }
+        let hosts = ["h1", "h2", "h3"].map { lab.hosts[$0]! }
+        let (h1, h2, h3) = (hosts[0], hosts[1], hosts[2])
+        let nwid = try N.makeNetwork(lab, members: ["h1", "h2", "h3"])
+        let planes = try hosts.map { SixPlane(network: nwid, node: try Address(hex: $0.address!)) }
+
+        // Each host's Docker gets its /80 from `sixplane docker configure`, which keeps the file's other keys.
+        var containers: [String] = []
+        for (i, host) in hosts.enumerated() {
+            try #"{"log-level": "warn"}"#.write(toFile: host.docker.configFile, atomically: true, encoding: .utf8)
+            let cidr = host.sixplane("docker", "cidr", "--network", "\(nwid)")
+            #expect(cidr.output == "\(planes[i].hostPrefix)\n")
+            let configured = host.sixplane("docker", "configure", "--network", "\(nwid)", "--daemon-json", host.docker.configFile)
+            #expect(configured.status == 0 && configured.output.contains("fixed-cidr-v6"), "\(configured.output)")
+            let json = JSON(parsing: try String(contentsOfFile: host.docker.configFile, encoding: .utf8))
+            #expect(json?["ipv6"] == .bool(true) && json?["fixed-cidr-v6"] == .string(planes[i].hostPrefix.description))
+            #expect(json?["log-level"] == .string("warn"))
+            #expect(host.run(["sysctl", "-n", "net.ipv6.conf.all.forwarding"]).output == "1\n")
+            try host.docker.start()
+            try host.docker.importBusybox()
+            let ip = try host.docker.runContainer("c1")
+            #expect(ip.hasPrefix(planes[i].hostPrefix.description.replacingOccurrences(of: "::/80", with: ":")), "\(ip) in \(planes[i].hostPrefix)")
+            containers.append(ip)
+        }
+        // Bad input changes nothing: an unjoined network, a network id that is not one.
+        let unjoined = h1.sixplane("docker", "configure", "--network", "1122334455000001", "--daemon-json", h1.docker.configFile)
+        #expect(unjoined.status == 1 && unjoined.output.contains("has not joined"), "\(unjoined.output)")
+        #expect(h1.sixplane("docker", "cidr", "--network", "xyz").status != 0)
+
+        // a. host ↔ host and container ↔ container across hosts, every pair.
+        for (i, from) in hosts.enumerated() {
+            for (j, _) in hosts.enumerated() where i != j {
+                #expect(N.ping(from, "\(planes[j].address)"), "\(from.name) → host \(hosts[j].name)")
+                #expect(Self.container(from, "c1", ping: containers[j]), "\(from.name)/c1 → \(hosts[j].name)/c1")
+            }
+        }
+
+        // b. an arbitrary address in a host's /80 reaches that host (given to its loopback).
+        let arbitrary = IPv6Address(high: planes[1].address.high, low: (planes[1].address.low & ~UInt64(0xffff_ffff_ffff)) | 0xbeef)
+        #expect(h2.run(["ip", "-6", "addr", "add", "\(arbitrary)/128", "dev", "lo"]).status == 0)
+        // c. …and no neighbor-solicitation multicast crosses the network for it: h1's node answers.
+        let ndp = N.metric(h1, "sixplane_ndp_emulated_total")
+        let multicast = N.metric(h1, "sixplane_packets_total{direction=\"out\",verb=\"MULTICAST_FRAME\"}")
+        #expect(N.ping(h1, "\(arbitrary)"))
+        #expect(N.metric(h1, "sixplane_ndp_emulated_total") > ndp)
+        #expect(N.metric(h1, "sixplane_packets_total{direction=\"out\",verb=\"MULTICAST_FRAME\"}") == multicast)
+
+        // d. IPv4 (with ARP) and RFC4193 across hosts, to and from the NATed one.
+        let v4 = h3.sixplane("get", "\(nwid)", "ip4").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(N.ping(h1, v4), "IPv4 h1 → h3")
+        #expect(N.ping(h3, "\(RFC4193(network: nwid, node: planes[1].node).address)"), "RFC4193 h3 → h2")
+
+        // h. the NATed host reaches the others (direct through its NAT, or relayed).
+        #expect(Self.container(h3, "c1", ping: containers[0]) && Self.container(h1, "c1", ping: containers[2]))
+        #expect(h3.run(["ip", "-4", "addr", "show", "dev", "eth0"]).output.contains("192.168.5.2"), "h3 really is behind the NAT")
+
+        // i. h2 sending from an address in h1's /80 is dropped by the receiver and counted.
+        let spoofed = IPv6Address(high: planes[0].address.high, low: (planes[0].address.low & ~UInt64(0xffff_ffff_ffff)) | 0x5555)
+        let tap2 = h2.sixplane("get", "\(nwid)", "portDeviceName").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(h2.run(["ip", "-6", "addr", "add", "\(spoofed)/128", "dev", tap2, "nodad"]).status == 0)
+        let spoofDrops = N.metric(h3, "sixplane_drops_total{reason=\"spoofedSource\"}")
+        #expect(!N.ping(h2, "\(planes[2].address)", count: 2, from: "\(spoofed)"), "a spoofed source gets no answer")
+        #expect(N.metric(h3, "sixplane_drops_total{reason=\"spoofedSource\"}") > spoofDrops, "and is counted")
+        #expect(h2.run(["ip", "-6", "addr", "del", "\(spoofed)/128", "dev", tap2]).status == 0)
+        #expect(N.ping(h2, "\(planes[2].address)"), "h2's own address still works")
+
+        // j. TCP across hosts under 5 % loss completes (iperf3, fixed size).
+        try lab.loss(h2, 0.05)
+        let server = h1.run(["iperf3", "-s", "-D", "-1", "-B", "\(planes[0].address)"])
+        #expect(server.status == 0, "\(server.output)")
+        usleep(500_000)
+        let transfer = h2.run(["timeout", "60", "iperf3", "-c", "\(planes[0].address)", "-n", "8M", "-J"])
+        try lab.loss(h2, nil)
+        let result = JSON(parsing: transfer.output)
+        #expect(transfer.status == 0, "\(transfer.output.suffix(500))")
+        // TCP finished: every byte sent was acknowledged by h1 (the server's own count may stop before the last).
+        #expect((result?["end"]?["sum_sent"]?["bytes"]?.intValue ?? 0) >= 8 << 20, "all 8 MiB sent and acknowledged")
+        #expect(result?["error"] == nil)
+
+        // f. deauthorizing h2 cuts its traffic within 2 s; h1 ↔ h3 untouched.
+        let ctl = lab.hosts["ctl"]!
+        #expect(ctl.sixplane("member", "deauthorize", "\(nwid)", h2.address!).status == 0)
+        let cut = Date()
+        #expect(N.eventually(2) { !N.ping(h1, "\(planes[1].address)", count: 1) }, "h2 cut off within 2 s")
+        #expect(Date().timeIntervalSince(cut) < 4)
+        #expect(!Self.container(h2, "c1", ping: containers[0], within: 0))
+        #expect(Self.container(h1, "c1", ping: containers[2]), "others untouched")
+        #expect(ctl.sixplane("member", "authorize", "\(nwid)", h2.address!).status == 0)
+        #expect(Self.container(h2, "c1", ping: containers[0], within: 15), "h2 back when authorized again")
+
+        // e. a daemon restart: same identity, addresses and container traffic back.
+        let identity = try String(contentsOfFile: h1.home + "/identity.secret", encoding: .utf8)
+        #expect(h1.stop() == 0)
+        #expect(!Self.container(h2, "c1", ping: containers[0], within: 0), "h1 down")
+        try h1.start()
+        #expect(try String(contentsOfFile: h1.home + "/identity.secret", encoding: .utf8) == identity)
+        #expect(Self.container(h2, "c1", ping: containers[0], within: 20), "container traffic back after restart: \(h1.tail())")
+        #expect(Self.container(h1, "c1", ping: containers[1], within: 10))
+
+        // g. the root stopped after direct paths are up: traffic continues.
+        for (i, from) in hosts.enumerated() {
+            for (j, _) in hosts.enumerated() where i != j { _ = N.ping(from, "\(planes[j].address)", count: 1) }
+        }
+        #expect(lab.hosts["root"]!.stop() == 0)
+        for (i, from) in hosts.enumerated() {
+            for (j, _) in hosts.enumerated() where i != j {
+                #expect(Self.container(from, "c1", ping: containers[j]), "without the root: \(from.name) → \(hosts[j].name)")
+            }
+        }
+    }
+}
