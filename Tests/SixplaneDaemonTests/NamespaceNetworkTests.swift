@@ -244,6 +244,17 @@ struct NamespaceNetworkTests {
         #expect(!FileManager.default.fileExists(atPath: "\(a.home)/moons.d/\(moonID).moon"))
         #expect(a.sixplane("deorbit", moonID).status == 1, "a second deorbit is a 404")
 
+        // The rest of the controller administration: member set/delete, network delete.
+        let nwid = ctl.sixplane("network", "create", "--name", "scratch").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(nwid.count == 16)
+        let named = ctl.sixplane("member", "set", nwid, a.address!, "name=web", "authorized=true")
+        #expect(JSON(parsing: named.output)?["name"]?.stringValue == "web" && JSON(parsing: named.output)?["authorized"]?.boolValue == true)
+        #expect(ctl.sixplane("member", "delete", nwid, a.address!).output == "deleted \(a.address!) from \(nwid)\n")
+        #expect(ctl.sixplane("member", "delete", nwid, a.address!).status == 1, "deleting twice is a 404")
+        #expect(ctl.sixplane("network", "delete", nwid).output == "deleted \(nwid)\n")
+        #expect(!ctl.sixplane("network", "list").output.contains(nwid))
+        #expect(ctl.sixplane("network", "show", nwid).status == 1)
+
         // The root relays and answers WHOIS: the root knows both, and a finds ctl's identity through it.
         let root = lab.hosts["root"]!
         let rootPeers = root.sixplane("listpeers").output
