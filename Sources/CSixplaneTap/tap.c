@@ -27,7 +27,7 @@ int sixplane_tap_open(const char *name) {
     struct ifreq ifr;
     int rc = fill_name(&ifr, name);
     if (rc < 0) return rc;
-    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -errno;
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (ioctl(fd, TUNSETIFF, (void *)&ifr) < 0) {
@@ -38,55 +38,39 @@ int sixplane_tap_open(const char *name) {
     return fd;
 }
 
+/* One interface ioctl on a throwaway control socket; 0 or -errno. */
+static int interface_ioctl(unsigned long request, struct ifreq *ifr) {
+    int s = control_socket();
+    if (s < 0) return s;
+    int rc = ioctl(s, request, (void *)ifr) < 0 ? -errno : 0;
+    close(s);
+    return rc;
+}
+
 int sixplane_tap_set_mac(const char *name, const unsigned char *mac) {
     struct ifreq ifr;
     int rc = fill_name(&ifr, name);
     if (rc < 0) return rc;
-    int s = control_socket();
-    if (s < 0) return s;
     ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
     memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
-    rc = ioctl(s, SIOCSIFHWADDR, (void *)&ifr) < 0 ? -errno : 0;
-    close(s);
-    return rc;
+    return interface_ioctl(SIOCSIFHWADDR, &ifr);
 }
 
 int sixplane_tap_set_mtu(const char *name, int mtu) {
     struct ifreq ifr;
     int rc = fill_name(&ifr, name);
     if (rc < 0) return rc;
-    int s = control_socket();
-    if (s < 0) return s;
     ifr.ifr_mtu = mtu;
-    rc = ioctl(s, SIOCSIFMTU, (void *)&ifr) < 0 ? -errno : 0;
-    close(s);
-    return rc;
+    return interface_ioctl(SIOCSIFMTU, &ifr);
 }
 
 int sixplane_tap_set_up(const char *name, int up) {
     struct ifreq ifr;
     int rc = fill_name(&ifr, name);
     if (rc < 0) return rc;
-    int s = control_socket();
-    if (s < 0) return s;
-    if (ioctl(s, SIOCGIFFLAGS, (void *)&ifr) < 0) {
-        rc = -errno;
-    } else {
-        if (up) ifr.ifr_flags |= IFF_UP | IFF_MULTICAST;
-        else ifr.ifr_flags &= ~IFF_UP;
-        rc = ioctl(s, SIOCSIFFLAGS, (void *)&ifr) < 0 ? -errno : 0;
-    }
-    close(s);
-    return rc;
-}
-
-int sixplane_tap_is_up(const char *name) {
-    struct ifreq ifr;
-    int rc = fill_name(&ifr, name);
+    rc = interface_ioctl(SIOCGIFFLAGS, &ifr);
     if (rc < 0) return rc;
-    int s = control_socket();
-    if (s < 0) return s;
-    rc = ioctl(s, SIOCGIFFLAGS, (void *)&ifr) < 0 ? -errno : ((ifr.ifr_flags & IFF_UP) ? 1 : 0);
-    close(s);
-    return rc;
+    if (up) ifr.ifr_flags |= IFF_UP | IFF_MULTICAST;
+    else ifr.ifr_flags &= ~IFF_UP;
+    return interface_ioctl(SIOCSIFFLAGS, &ifr);
 }

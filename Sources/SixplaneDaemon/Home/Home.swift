@@ -103,8 +103,6 @@ public struct Home: Sendable {
     static func list(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
     }
-
-    func remove(_ file: String) { unlink(file) }
 }
 
 /// `networks.d/<nwid>.local.conf`: what the host lets a network's config do to it.

@@ -59,7 +59,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
             controller.attach(to: node)
             self.controller = controller
             controllerStore.observeExternalChanges { [weak self, loop] in
-                loop.execute { self?.controller?.tick(now: Self.now()) }
+                guard let self else { return }
+                loop.execute { self.controller?.tick(now: Self.now()) }
             }
         }
         let now = Self.now()
@@ -96,8 +97,9 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         }
     }
 
-    /// Our physical addresses (for PUSH_DIRECT_PATHS): not loopback or link-local, not our own or other overlay
-    /// interfaces (names starting lo, zt, tun, tap).
+    /// Our physical addresses (for PUSH_DIRECT_PATHS), from every interface but our own and other overlays (names
+    /// starting lo, zt, tun, tap); the node leaves out the ones no path may use (loopback, link-local, inside one
+    /// of our networks).
     private func scanInterfaces(_ now: Int64) {
         lastInterfaceScan = now
         guard port != 0 else { return }
@@ -113,15 +115,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
             switch Int32(sa.pointee.sa_family) {
             case AF_INET:
                 let a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
-                let ip = IPv4Address(rawValue: UInt32(bigEndian: a.sin_addr.s_addr))
-                if ip.rawValue >> 24 != 127 && ip.rawValue >> 16 != 0xa9fe { found.append(.ipv4(ip, port: UInt16(port))) }
+                found.append(.ipv4(IPv4Address(rawValue: UInt32(bigEndian: a.sin_addr.s_addr)), port: UInt16(port)))
             case AF_INET6:
                 let a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
-                var bytes = [UInt8](repeating: 0, count: 16)
-                withUnsafeBytes(of: a.sin6_addr) { raw in for i in 0..<16 { bytes[i] = raw[i] } }
-                let ip = IPv6Address(bytes: bytes)
-                let top = ip.high >> 48
-                if top & 0xffc0 != 0xfe80 && !(ip.high == 0 && ip.low <= 1) { found.append(.ipv6(ip, port: UInt16(port))) }
+                found.append(.ipv6(SocketAddresses.ipv6(a.sin6_addr), port: UInt16(port)))
             default: continue
             }
         }
@@ -132,40 +129,15 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
 
     func receive(_ buffer: inout ByteBuffer, from address: SocketAddress, socket: Int) {
         guard let from = SocketAddresses.inet(address) else { return }
-        counters.datagramsIn += 1
         let now = Self.now()
         buffer.withUnsafeMutableReadableBytes { node.receive(datagram: $0, from: from, localSocket: socket, now: now) }
     }
 
     public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
-        let n: Int
-        switch address {
-        case .ipv4(let ip, let port):
-            guard sendDescriptors[0] >= 0 else { return false }
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = port.bigEndian
-            a.sin_addr.s_addr = ip.rawValue.bigEndian
-            n = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(sendDescriptors[0], datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        case .ipv6(let ip, let port):
-            guard sendDescriptors[1] >= 0 else { return false }
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = port.bigEndian
-            let bytes = ip.bytes
-            withUnsafeMutableBytes(of: &a.sin6_addr) { raw in for i in 0..<16 { raw[i] = bytes[i] } }
-            n = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(sendDescriptors[1], datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        case .none, .other:
-            return false
-        }
+        let fd: Int32
+        if case .ipv4 = address { fd = sendDescriptors[0] } else { fd = sendDescriptors[1] }
+        guard fd >= 0, let n = SocketAddresses.withSockaddr(address, { sendto(fd, datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, $1) })
+        else { return false }
         // Unreachable networks, full buffers: the datagram is lost, as UDP may lose it anyway; the node retries.
         if n < 0 { counters.sendErrors += 1 }
         return n >= 0
@@ -198,8 +170,9 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
             }
             taps[id] = tap
             let loop = self.loop
-            tap.start { [weak self] frame in
-                loop.execute { self?.frameFromTap(frame, network: id) }
+            tap.start { [weak self] frames in
+                guard let self else { return }
+                loop.execute { self.framesFromTap(frames, network: id) }
             }
             logger.info("network \(id): tap \(name) up")
         }
@@ -207,9 +180,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         netconf.apply(ManagedPlan(config: config, settings: settings), to: tap.name)
     }
 
-    private func frameFromTap(_ frame: EthernetFrame, network: NetworkID) {
+    private func framesFromTap(_ frames: [EthernetFrame], network: NetworkID) {
         guard !stopped else { return }
-        node.receive(frame: frame, network: network, now: Self.now())
+        let now = Self.now()
+        for frame in frames { node.receive(frame: frame, network: network, now: now) }
     }
 
     func removeTap(_ id: NetworkID) {
@@ -286,7 +260,6 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
 
 /// Counts the shell keeps besides the node's own statistics.
 public struct DaemonCounters: Sendable {
-    public var datagramsIn = 0
     public var eventsDropped = 0
     public var apiRequests = 0
     public var apiUnauthorized = 0

@@ -83,18 +83,8 @@ enum UDPTransport {
         // SO_RCVBUFFORCE/SO_SNDBUFFORCE (root) beat the system maximum; fall back to the plain options.
         if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4) }
         if setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, 4) != 0 { setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, 4) }
-        let rc: Int32
-        if family == AF_INET {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = UInt16(port).bigEndian
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        } else {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = UInt16(port).bigEndian
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
+        let any: InetAddress = family == AF_INET ? .ipv4(IPv4Address(rawValue: 0), port: UInt16(port)) : .ipv6(IPv6Address(high: 0, low: 0), port: UInt16(port))
+        let rc = SocketAddresses.withSockaddr(any) { Glibc.bind(fd, $0, $1) } ?? -1
         guard rc == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)

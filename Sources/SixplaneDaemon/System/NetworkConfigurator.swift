@@ -10,10 +10,7 @@ public final class NetworkConfigurator: @unchecked Sendable {
     private var applied: [String: ManagedPlan] = [:]
     private var wanted: [String: ManagedPlan] = [:]
     private let logger = Logger(label: "sixplane.netconf")
-    /// The `ip` program (tests may point elsewhere).
-    let ip: String
-
-    public init(ip: String = "ip") { self.ip = ip }
+    public init() {}
 
     /// Makes `tap` carry exactly `plan`.
     public func apply(_ plan: ManagedPlan, to tap: String) {
@@ -65,7 +62,7 @@ public final class NetworkConfigurator: @unchecked Sendable {
     }
 
     private func run(_ args: [String]) -> Bool {
-        let r = Spawn.run([ip] + args)
+        let r = Spawn.run(["ip"] + args)
         if r.status != 0 {
             logger.warning("ip \(args.joined(separator: " ")) failed (\(r.status)): \(r.output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }

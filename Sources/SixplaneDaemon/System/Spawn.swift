@@ -62,7 +62,7 @@ public enum Spawn {
 
     // glibc ≥ 2.34 has it; Swift's Glibc module does not export it.
     private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    nonisolated(unsafe) private static let closeFromAction: CloseFrom? = {
+    private static let closeFromAction: CloseFrom? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
