@@ -45,9 +45,11 @@ public final class Controller: NetworkControllerHook {
         node: Node, network id: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64,
         now: Int64
     ) {
+        // Only a member's own requests make it "online" (pushes answer through `respond` too, and must not).
+        online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
         switch respond(network: id, requester: requester, metadata: metadata, now: now) {
-        case .config(_, let chunks):
-            node.sendNetworkConfig(chunks: chunks, to: requester.address, requestPacketID: requestPacketID, now: now)
+        case .config(let config, let chunks):
+            node.sendNetworkConfig(config, chunks: chunks, to: requester.address, requestPacketID: requestPacketID, now: now)
         case .refused(let code):
             node.sendNetworkConfigError(network: id, to: requester.address, code: code, requestPacketID: requestPacketID, now: now)
         case .none:
@@ -55,7 +57,7 @@ public final class Controller: NetworkControllerHook {
         }
     }
 
-    public enum Answer: Equatable {
+    public enum Answer: Equatable, Sendable {
         case config(NetworkConfig)
         case refused(ErrorCode)
         /// The database failed and nothing is cached: no answer; the member retries.
@@ -141,7 +143,6 @@ public final class Controller: NetworkControllerHook {
     /// At most this many answers are kept for reuse.
     public var reuseCapacity = 200_000
     var issued: [NetworkID: [Address: Issued]] = [:]
-    var issuedCount = 0
     public private(set) var reused = 0
 
     private func reusable(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Issued? {
@@ -154,24 +155,22 @@ public final class Controller: NetworkControllerHook {
             let state = try? store.memberState(id, requester.address), state.revision == prior.memberRevision, state.authorized,
             bridges(id) == prior.bridges
         else { return nil }
-        online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
         return prior
     }
 
     private func remember(_ answer: Issued, network id: NetworkID, member: Address) {
         guard reuseWindow > 0 else { return }
         if issued[id]?[member] == nil {
-            guard issuedCount < reuseCapacity else { return }
-            issuedCount += 1
+            // Counted here rather than kept in step with every removal (a handful of networks to add up).
+            guard issued.values.reduce(0, { $0 + $1.count }) < reuseCapacity else { return }
         }
         issued[id, default: [:]][member] = answer
     }
 
     private func signedChunks(_ config: NetworkConfig) throws(CryptoError) -> [NetworkConfigChunk] {
         if let node { return try node.signedChunks(config) }
-        var updateID = UInt64.random(in: 1 ... .max)
-        if updateID == 0 { updateID = 1 }
-        return try NetworkConfigChunk.chunks(of: config.dictionary.encoded, network: config.network, updateID: updateID, signer: identity)
+        return try NetworkConfigChunk.chunks(
+            of: config.dictionary.encoded, network: config.network, updateID: UInt64.random(in: .min ... .max) | 1, signer: identity)
     }
 
     enum Decision {
@@ -238,7 +237,6 @@ public final class Controller: NetworkControllerHook {
             logger.warning("\(problem)", metadata: ["network": "\(id)", "member": "\(requester.address)"])
         }
         lastMembers[id, default: [:]][requester.address] = member
-        online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
         guard member.authorized else { return .refused(.networkAccessDenied) }
         do {
             let config = try ConfigBuilder.build(
@@ -281,26 +279,36 @@ public final class Controller: NetworkControllerHook {
         for member in onlineMembers(id, now: now) { push(id, to: member, now: now) }
     }
 
-    /// After a member changed: its fresh config (or, if it lost its authorization, a revocation to everyone online
-    /// and an access-denied notice to it).
-    func memberChanged(_ id: NetworkID, _ address: Address, before: ControllerMember?, after: ControllerMember?, now: Int64) {
-        if before?.activeBridge != after?.activeBridge { activeBridges[id] = nil }
+    /// After a member changed: a revocation to everyone online if it lost its authorization, then its own answer
+    /// (a fresh config, or access denied). `push: false` when a network-wide push follows anyway.
+    func memberChanged(
+        _ id: NetworkID, _ address: Address, before: ControllerMember?, after: ControllerMember?, now: Int64, push: Bool = true
+    ) {
+        // The bridge list holds authorized active bridges: either flag changes it.
+        let bridging = { (m: ControllerMember?) in m?.activeBridge == true && m?.authorized == true }
+        if bridging(before) != bridging(after) { activeBridges[id] = nil }
         lastMembers[id]?[address] = after
-        let deauthorized = (before?.authorized ?? false) && !(after?.authorized ?? false)
-        if deauthorized { revoke(id, address, now: now) }
-        if after?.authorized == true { push(id, to: address, now: now) }
+        if before?.authorized == true && after?.authorized != true { revoke(id, address, now: now) }
+        if after == nil {
+            // Deleted: a push would answer through the store and create the record again.
+            node?.sendNetworkConfigError(network: id, to: address, code: .networkAccessDenied, requestPacketID: 0, now: now)
+        } else if push {
+            self.push(id, to: address, now: now)
+        }
     }
 
     func push(_ id: NetworkID, to address: Address, now: Int64) {
         guard let node, let o = online[id]?[address], now - o.lastRequest <= Self.onlineWindow else { return }
         switch respond(network: id, requester: o.identity, metadata: o.metadata, now: now) {
-        case .config(_, let chunks): node.sendNetworkConfig(chunks: chunks, to: address, requestPacketID: 0, now: now)
+        case .config(let config, let chunks): node.sendNetworkConfig(config, chunks: chunks, to: address, requestPacketID: 0, now: now)
         case .refused(let code): node.sendNetworkConfigError(network: id, to: address, code: code, requestPacketID: 0, now: now)
         case .none: break
         }
     }
 
-    /// Revokes a member's certificate (threshold now) at every online member, and tells the member.
+    /// Revokes a member's certificate (threshold now) at every online member. The member itself stays online, so it
+    /// hears it is denied from the push that follows, and gets its config pushed if it is authorized again soon
+    /// (as ZeroTier's controller does; it would otherwise wait for its next refresh, a minute away).
     func revoke(_ id: NetworkID, _ address: Address, now: Int64) {
         guard let node else { return }
         guard let revocation = try? Revocation(
@@ -308,14 +316,10 @@ public final class Controller: NetworkControllerHook {
             target: address, credentialType: 1
         ).signed(by: identity) else { return }
         node.sendRevocations([revocation], to: onlineMembers(id, now: now).filter { $0 != address }, now: now)
-        // It stays in `online`: if it is authorized again soon, it gets its config pushed as ZeroTier's does (it
-        // would otherwise wait for its next refresh, a minute away).
-        node.sendNetworkConfigError(network: id, to: address, code: .networkAccessDenied, requestPacketID: 0, now: now)
     }
 
     /// Drops everything remembered about a deleted network.
     func forget(_ id: NetworkID) {
-        issuedCount -= issued[id]?.count ?? 0
         issued[id] = nil
         online[id] = nil
         lastNetworks[id] = nil
@@ -342,7 +346,6 @@ public final class Controller: NetworkControllerHook {
         for (network, answers) in issued {
             for (address, a) in answers where now - a.issuedAt >= reuseWindow || now < a.issuedAt {
                 issued[network]?[address] = nil
-                issuedCount -= 1
             }
         }
         // The last-state cache covers members that are online; the database holds the rest.
@@ -368,7 +371,7 @@ public final class Controller: NetworkControllerHook {
             do { after = try store.member(network, address) } catch { continue }
             let before = lastMembers[network]?[address]
             if before?.authorized == true && after?.authorized != true {
-                memberChanged(network, address, before: before, after: after, now: now)
+                memberChanged(network, address, before: before, after: after, now: now, push: false)
             }
         }
         networkChanged(network, now: now)

@@ -244,7 +244,7 @@ import Testing
         // Another connection deauthorizes the member: refused, not reused.
         _ = try other.updateMember(h.network, m.address, create: false, now: h.now) { mm, _ throws(ControllerError) in try mm.apply(["authorized": false], now: h.now) }
         #expect(h.controller.answer(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 63_000) == .refused(.networkAccessDenied))
-        // Different metadata or a different identity never reuse.
+        // Different metadata never reuses. (A different identity with the same address is a collision, refused.)
         h.authorize(m)
         _ = h.controller.respond(network: h.network, requester: m.publicOnly, metadata: metadata, now: h.now + 64_000)
         var newer = CapturedConfigs.metadata

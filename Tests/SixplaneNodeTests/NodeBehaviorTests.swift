@@ -54,14 +54,19 @@ import Testing
         _ = root
         #expect(sim.run(until: { member.node.topology.planet.timestamp == newer.timestamp }, timeout: 20_000))
         #expect(member.stored[.planet] == newer.serialized)
-        // An update not signed by the key the planet names is ignored.
+        // An update not signed by the key the planet names is ignored, even from the root itself (the root is
+        // replaced by one with the same identity and address that serves a forged planet).
         var forged = newer
         forged.timestamp += 1
         forged = try forged.signed(secretKey: ids[5].secretKey!)
-        let liar = sim.addNode(identity: ids[6], address: IPv4Address(10, 0, 6, 6), planet: forged)
-        _ = liar
-        sim.run(for: 10_000)
+        sim.remove(root)
+        let liar = sim.addNode(identity: ids[0], address: IPv4Address(10, 0, 0, 1), planet: forged)
+        let heardBefore = member.node.topology.peers[ids[0].address]?.lastReceive ?? 0
+        sim.run(for: 300_000)
+        #expect((member.node.topology.peers[ids[0].address]?.lastReceive ?? 0) > heardBefore, "the forged root answered")
+        #expect(liar.node.topology.planet.timestamp == forged.timestamp)
         #expect(member.node.topology.planet.timestamp == newer.timestamp)
+        #expect(member.stored[.planet] == newer.serialized)
     }
 
     /// Roots forward while the hop count is below 3; ordinary members never relay.

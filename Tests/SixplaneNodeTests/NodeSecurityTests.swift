@@ -66,7 +66,7 @@ import Testing
         #expect(!accepted(IPv4Address(10, 99, 200, 200)))
     }
 
-    @Test func framesWithoutACertificateAreRefusedThenLetThroughWhenItArrives() throws {
+    @Test func framesOfARevokedMemberAreRefused() throws {
         let w = SmallNetworkTests.make(seed: 23)
         w.sim.run(for: 1_000)
         w.a.node.join(w.network, now: w.sim.now)

@@ -61,7 +61,7 @@ public final class ControllerAPI {
                 if unstable { return try unstableNetworks(ids) }
                 return Response(.array(ids.map { .string($0.description) }))
             case ("POST", .networks):
-                return try createNetwork(request, number: nil, now: now)
+                return try createNetwork(request, now: now)
             case ("GET", .network(let id)):
                 guard let n = try store.network(try networkID(id)) else { throw ControllerError(.notFound, "no such network") }
                 return Response(n.json)
@@ -70,9 +70,9 @@ public final class ControllerAPI {
                     guard id.count == 16, let prefix = try? Address(hex: id.prefix(10)), prefix == controller.identity.address else {
                         throw ControllerError(.badRequest, "a new network's id must start with this controller's address \(controller.identity.address)", field: "id")
                     }
-                    return try createNetwork(request, number: nil, now: now)
+                    return try createNetwork(request, now: now)
                 }
-                return try updateNetwork(try networkID(id), request, now: now)
+                return try updateNetwork(try networkID(id), fields: try body(request), now: now)
             case ("DELETE", .network(let id)):
                 let nwid = try networkID(id)
                 guard let old = try store.deleteNetwork(nwid) else { throw ControllerError(.notFound, "no such network") }
@@ -151,34 +151,33 @@ public final class ControllerAPI {
         return o
     }
 
-    private func createNetwork(_ request: Request, number: UInt32?, now: Int64) throws(ControllerError) -> Response {
+    private func createNetwork(_ request: Request, now: Int64) throws(ControllerError) -> Response {
         let fields = try body(request)
         var rng = NodeRandom(node: controller.node)
         let candidate = try NetworkIDAllocator.allocate(controller: controller.identity.address, using: &rng, attempts: 100_000) { (id) throws(ControllerError) in
             try store.network(id) != nil
         }
         guard let id = candidate else { throw ControllerError(.unavailable, "no free network id") }
-        return try updateNetwork(id, Request(method: "POST", path: "", body: JSON.object(fields).text.data(using: .utf8)!), now: now)
+        return try updateNetwork(id, fields: fields, now: now)
     }
 
-    private func updateNetwork(_ id: NetworkID, _ request: Request, now: Int64) throws(ControllerError) -> Response {
-        let fields = try body(request)
+    private func updateNetwork(_ id: NetworkID, fields: [String: JSON], now: Int64) throws(ControllerError) -> Response {
+        let before = try store.network(id)?.revision
         let updated = try store.updateNetwork(id, create: true, now: now) { (n) throws(ControllerError) in try n.apply(fields) }
         guard let updated else { throw ControllerError(.notFound, "no such network") }
-        controller.networkChanged(id, now: now)
+        // A POST that changed nothing keeps the revision: the members' configs stand.
+        if updated.revision != before { controller.networkChanged(id, now: now) }
         return Response(updated.json)
     }
 
     private func updateMember(_ id: NetworkID, _ address: Address, _ request: Request, now: Int64) throws(ControllerError) -> Response {
         let fields = try body(request)
-        guard let network = try store.network(id) else { throw ControllerError(.notFound, "no such network") }
         let before = try store.member(id, address)
         let updated = try store.updateMember(id, address, create: true, now: now) { m, ipTaken throws(ControllerError) in
             try m.apply(fields, now: now)
             for ip in m.ipAssignments where try ipTaken(ip) {
                 throw ControllerError(.badRequest, "\(ip) is already assigned to another member", field: "ipAssignments")
             }
-            _ = network
         }
         guard let updated else { throw ControllerError(.notFound, "no such network") }
         controller.memberChanged(id, address, before: before, after: updated, now: now)

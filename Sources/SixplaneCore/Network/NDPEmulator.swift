@@ -19,20 +19,17 @@ public enum NDPEmulator {
         guard destination.isMulticast, !destination.isBroadcast, etherType == 0x86dd, payload.count >= 64,
             payload[6] == 0x3a, payload[40] == 0x87
         else { return nil }
-        let target = Array(payload[48..<64])
-        let hash = SixPlane.networkHash(network)
+        let target = IPv6Address(bytes: payload[48..<64])
         for prefix in staticIPs {
             guard case .v6(let mine) = prefix.address else { continue }
-            let my = mine.bytes
+            // Our own address of the scheme (assigned with its prefix length) says the network uses it.
             let embedded: Address
-            if prefix.length == RFC4193.assignedPrefixLength, my[0] == 0xfd, my[9] == 0x99, my[10] == 0x93 {
-                guard target[0..<11] == my[0..<11] else { continue }
-                embedded = Address(bytes: target[11..<16])
-            } else if prefix.length == SixPlane.assignedPrefixLength, my[0] == 0xfc,
-                my[1..<5].elementsEqual([UInt8(hash >> 24), UInt8(hash >> 16 & 0xff), UInt8(hash >> 8 & 0xff), UInt8(hash & 0xff)])
-            {
-                guard target[0..<5] == my[0..<5] else { continue }
-                embedded = Address(bytes: target[5..<10])
+            if prefix.length == RFC4193.assignedPrefixLength, RFC4193.owner(of: mine, in: network) != nil {
+                guard let owner = RFC4193.owner(of: target, in: network) else { continue }
+                embedded = owner
+            } else if prefix.length == SixPlane.assignedPrefixLength, SixPlane.owner(of: mine, in: network) != nil {
+                guard let owner = SixPlane.owner(of: target, in: network) else { continue }
+                embedded = owner
             } else {
                 continue
             }
@@ -40,7 +37,7 @@ public enum NDPEmulator {
             let peerMAC = MAC(node: embedded, network: network)
             return EthernetFrame(
                 destination: source, source: peerMAC, etherType: 0x86dd,
-                payload: advertisementPacket(target: target, destination: my, mac: peerMAC))
+                payload: advertisementPacket(target: target.bytes, destination: mine.bytes, mac: peerMAC))
         }
         return nil
     }

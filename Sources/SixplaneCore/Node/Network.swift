@@ -8,15 +8,21 @@ public final class Network {
     var configBytes: [UInt8]?
     var assembler: ConfigAssembler
     var lastConfigRequest: Int64 = 0
-    var lastConfigReceived: Int64 = 0
     /// When the config last changed: credentials must then be pushed again.
     var configChanged: Int64 = 0
     var members: [Address: Membership] = [:]
+    /// Whether any revocation ever came: until one does, sending a frame needs no membership lookup.
+    private(set) var hasRevocations = false
+
+    /// A revocation: credentials of `member` at or below `threshold` no longer count.
+    func revoke(_ member: Address, before threshold: Int64) {
+        members[member, default: Membership()].revokedBefore = max(members[member]?.revokedBefore ?? .min, threshold)
+        hasRevocations = true
+    }
+
     /// Groups our host subscribed to on the tap (the address-resolution groups of our IPs are added to these).
     var subscriptions: Set<MulticastGroup> = []
     var lastAnnounce: Int64 = 0
-    /// Who wants which group (from LIKEs and gather results), with when we heard.
-    var groupMembers: [MulticastGroup: [Address: Int64]] = [:]
     var lastGather: [MulticastGroup: Int64] = [:]
     /// Multicasts waiting for members to be learned (5 s).
     var pendingMulticasts: [(group: MulticastGroup, frame: MulticastFrame, queued: Int64, sentTo: Set<Address>)] = []

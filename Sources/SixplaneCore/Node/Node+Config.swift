@@ -65,7 +65,6 @@ extension Node {
     }
 
     func apply(_ config: NetworkConfig, bytes: [UInt8], to network: Network, now: Int64) {
-        network.lastConfigReceived = now
         guard network.configBytes != bytes || network.status != .ok else { return }
         let first = network.config == nil
         network.config = config
@@ -140,11 +139,7 @@ extension Node {
                 drop(.badCredential)
                 continue
             }
-            if revocation.credentialType == 1 {
-                var m = network.members[revocation.target] ?? Membership()
-                m.revokedBefore = max(m.revokedBefore, revocation.threshold)
-                network.members[revocation.target] = m
-            }
+            if revocation.credentialType == 1 { network.revoke(revocation.target, before: revocation.threshold) }
         }
     }
 
@@ -172,23 +167,25 @@ extension Node {
     /// Sends a member its config, signed by this node (the controller), as OK to `requestPacketID` or, with 0, as
     /// an unsolicited NETWORK_CONFIG push.
     public func sendNetworkConfig(_ config: NetworkConfig, to member: Address, requestPacketID: UInt64, now: Int64) {
-        if member == address {
-            if let network = networks[config.network] { apply(config, bytes: config.dictionary.encoded, to: network, now: now) }
-            return
-        }
-        guard let chunks = try? signedChunks(config) else { return }
-        sendNetworkConfig(chunks: chunks, to: member, requestPacketID: requestPacketID, now: now)
+        let chunks = member == address ? [] : (try? signedChunks(config)) ?? []
+        guard member == address || !chunks.isEmpty else { return }
+        sendNetworkConfig(config, chunks: chunks, to: member, requestPacketID: requestPacketID, now: now)
     }
 
     /// A config as the signed chunks that carry it (a controller may send the same chunks again).
     public func signedChunks(_ config: NetworkConfig) throws(CryptoError) -> [NetworkConfigChunk] {
-        var updateID = random()
-        if updateID == 0 { updateID = 1 }
-        return try NetworkConfigChunk.chunks(of: config.dictionary.encoded, network: config.network, updateID: updateID, signer: identity)
+        try NetworkConfigChunk.chunks(of: config.dictionary.encoded, network: config.network, updateID: random() | 1, signer: identity)
     }
 
-    /// Sends already signed config chunks to a member.
-    public func sendNetworkConfig(chunks: [NetworkConfigChunk], to member: Address, requestPacketID: UInt64, now: Int64) {
+    /// Sends a config already signed into `chunks`; to this node itself (a controller that joined its own
+    /// network) the config is applied at once.
+    public func sendNetworkConfig(
+        _ config: NetworkConfig, chunks: [NetworkConfigChunk], to member: Address, requestPacketID: UInt64, now: Int64
+    ) {
+        if member == address {
+            if let network = networks[config.network] { apply(config, bytes: config.dictionary.encoded, to: network, now: now) }
+            return
+        }
         for chunk in chunks {
             let message: Message =
                 requestPacketID != 0
@@ -198,7 +195,6 @@ extension Node {
         }
     }
 
-    /// Refuses a member's config request (not found, access denied, authentication required).
     public func sendNetworkConfigError(
         network: NetworkID, to member: Address, code: ErrorCode, requestPacketID: UInt64, now: Int64
     ) {
@@ -218,14 +214,8 @@ extension Node {
         let creds = NetworkCredentials(revocations: revocations)
         for m in members where m != address { send(.networkCredentials(creds), toAddress: m, now: now) }
         for r in revocations {
-            guard let network = networks[r.network] else { continue }
-            network.members[r.target, default: Membership()].revokedBefore = max(
-                network.members[r.target]?.revokedBefore ?? .min, r.threshold)
+            networks[r.network]?.revoke(r.target, before: r.threshold)
         }
     }
 
-    /// Members that asked for `network`'s config within `window` ms (online members, for pushes).
-    public func recentConfigRequesters(_ network: NetworkID, within window: Int64 = 120_000, now: Int64) -> [Address] {
-        (configRequesters[network] ?? [:]).filter { now - $0.value <= window }.map(\.key)
-    }
 }

@@ -51,15 +51,11 @@ extension Node {
             return
         }
         // A deauthorized member is cut off both ways: its frames are refused (gate), and none are sent to it.
-        if let m = network.members[member], m.revokedBefore != .min, (m.com?.timestamp ?? .min) <= m.revokedBefore {
+        if network.hasRevocations, network.members[member]?.isRevoked == true {
             drop(.revokedDestination)
-            // If it has been authorized again, its new certificate postdates the revocation; ask for it (at most
-            // once a second), or we would wait for it to send to us first.
-            if now - (m.lastCredentialRequest ?? now - 1000) >= 1000, let peer = topology.peers[member] {
-                network.members[member]?.lastCredentialRequest = now
-                let ask = ErrorMessage(inReplyTo: InReplyTo(verb: .frame, packetID: 0), code: .needMembershipCertificate, network: id)
-                send(.error(ask), to: peer, now: now)
-            }
+            // If it has been authorized again, its new certificate postdates the revocation: ask for it, or we would
+            // wait for it to send to us first.
+            if let peer = topology.peers[member] { requestCredentials(network, from: peer, inReplyTo: InReplyTo(verb: .frame, packetID: 0), now: now) }
             return
         }
         guard rulesAllow(config, frame, from: address, to: member, inbound: false) else { return }
@@ -170,11 +166,18 @@ extension Node {
     /// case it arrives (as 1.14.1 does).
     func refuseForCredentials(_ network: Network, peer: Peer, message: Message, packetID: UInt64, now: Int64) {
         drop(.notAMember)
-        let verb = Verb(rawValue: message.verb) ?? .frame
-        send(.error(ErrorMessage(inReplyTo: InReplyTo(verb: verb, packetID: packetID), code: .needMembershipCertificate, network: network.id)), to: peer, now: now)
+        requestCredentials(network, from: peer, inReplyTo: InReplyTo(verb: Verb(rawValue: message.verb) ?? .frame, packetID: packetID), now: now)
         guard !parkedFrames.contains(where: { $0.packetID == packetID && $0.peer == peer.address }) else { return }
         if parkedFrames.count >= 64 { parkedFrames.removeFirst() }
         parkedFrames.append((message, packetID, peer.address, now, now))
+    }
+
+    /// ERROR NEED_MEMBERSHIP_CERTIFICATE: the peer pushes its credentials when it gets this. At most once a second
+    /// per peer and network, however many frames a peer without one sends.
+    func requestCredentials(_ network: Network, from peer: Peer, inReplyTo: InReplyTo, now: Int64) {
+        guard now - (network.members[peer.address]?.lastCredentialRequest ?? 0) >= 1000 else { return }
+        network.members[peer.address, default: Membership()].lastCredentialRequest = now
+        send(.error(ErrorMessage(inReplyTo: inReplyTo, code: .needMembershipCertificate, network: network.id)), to: peer, now: now)
     }
 
     /// Whether `peer` may send this frame's source address on `network`: its own 6PLANE /80 and RFC4193 address,

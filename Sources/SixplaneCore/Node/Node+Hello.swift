@@ -111,11 +111,7 @@ extension Node {
     }
 
     static func withoutPort(_ address: InetAddress) -> InetAddress {
-        switch address {
-        case .ipv4(let a, _): .ipv4(a, port: 0)
-        case .ipv6(let a, _): .ipv6(a, port: 0)
-        default: address
-        }
+        address.ip.map { InetAddress($0, port: 0) } ?? address
     }
 
     func receiveHelloOK(_ ok: HelloOK, from peer: Peer, hops: UInt8, address: InetAddress, now: Int64) {
@@ -135,13 +131,7 @@ extension Node {
         var r = ByteReader(updates, context: "world update")
         while !r.isAtEnd {
             guard let world = try? World(reading: &r) else { break }
-            if world.kind == .moon, topology.moonSeeds[world.id] == peer.address {
-                // The first copy of a moon we asked its seed for: trusted if the seed is one of its roots.
-                guard world.roots.contains(where: { $0.identity.address == peer.address }) else { continue }
-                topology.addMoon(world)
-                host.store(.moon(world.id), data: world.serialized)
-                host.event(.worldUpdated(world.id, timestamp: world.timestamp))
-            } else if topology.update(with: world) {
+            if topology.update(with: world, from: peer.address) {
                 host.store(world.kind == .planet ? .planet : .moon(world.id), data: world.serialized)
                 host.event(.worldUpdated(world.id, timestamp: world.timestamp))
             }

@@ -161,7 +161,6 @@ extension Node {
             for start in stride(from: 0, to: entries.count, by: 400) {
                 let like = Message.multicastLike(MulticastLike(entries: Array(entries[start..<min(entries.count, start + 400)])))
                 if let peer = topology.peers[target] {
-                    peer.likesAnnounced[network.id] = now
                     send(like, to: peer, now: now)
                 } else if topology.isUpstream(target) || target == network.id.controller {
                     send(like, toAddress: target, now: now)

@@ -293,13 +293,7 @@ extension Node {
     /// inside one of our own networks' subnets, which would tunnel a network through itself (ZeroTier's
     /// peerPathCheck). A Docker host's bridge carries its 6PLANE /80, so its own advertised addresses can be such.
     func isUsablePath(_ address: InetAddress) -> Bool {
-        guard Path.isUsable(address) else { return false }
-        let ip: IPAddress
-        switch address {
-        case .ipv4(let a, _): ip = .v4(a)
-        case .ipv6(let a, _): ip = .v6(a)
-        default: return false
-        }
+        guard Path.isUsable(address), let ip = address.ip else { return false }
         for network in networks.values {
             for prefix in network.config?.staticIPs ?? [] where prefix.network.contains(ip) { return false }
         }

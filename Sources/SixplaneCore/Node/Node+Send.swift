@@ -71,8 +71,8 @@ extension Node {
     /// Hands datagrams to the host, splitting packets larger than the physical MTU into fragments.
     func sendRaw(_ packet: [UInt8], to address: InetAddress, localSocket: Int, now: Int64) {
         let pieces =
-            packet.count > configuration.physicalMTU
-            ? Fragmentation.split(packet, mtu: configuration.physicalMTU) : [packet]
+            packet.count > Packet.defaultPhysicalMTU
+            ? Fragmentation.split(packet, mtu: Packet.defaultPhysicalMTU) : [packet]
         for piece in pieces {
             statistics.datagramsOut += 1
             statistics.bytesOut += piece.count

@@ -69,12 +69,17 @@ extension Node {
             guard now - peer.lastHelloSent >= Timers.pingCheck else { continue }
             let live = peer.paths.filter { $0.isAlive(now) }
             if live.isEmpty {
-                sendPacket(verb: Verb.hello.rawValue, payload: helloPayload(to: .none, now: now), to: peer, now: now, expectReply: true)
-                peer.lastHelloSent = now
+                sendRelayedHello(to: peer, now: now)
             } else {
                 for path in live { sendHello(to: peer, address: path.address, localSocket: path.localSocket, now: now) }
             }
         }
+    }
+
+    /// A HELLO through a root, for a peer we have no direct path to.
+    private func sendRelayedHello(to peer: Peer, now: Int64) {
+        sendPacket(verb: Verb.hello.rawValue, payload: helloPayload(to: .none, now: now), to: peer, now: now, expectReply: true)
+        peer.lastHelloSent = now
     }
 
     /// Active peers: a HELLO on each path every 60 s, an ECHO on any path quiet for 14 s.
@@ -87,8 +92,7 @@ extension Node {
                 }
                 if peer.paths.isEmpty {
                     // No direct path yet: a HELLO through the root keeps the peer's version known.
-                    sendPacket(verb: Verb.hello.rawValue, payload: helloPayload(to: .none, now: now), to: peer, now: now, expectReply: true)
-                    peer.lastHelloSent = now
+                    sendRelayedHello(to: peer, now: now)
                 }
             } else {
                 heartbeat(peer, now: now)

@@ -40,8 +40,6 @@ public final class Node {
     /// As a controller: when each member last requested each network's config (LIKEs to the controller need it).
     var configRequesters: [NetworkID: [Address: Int64]] = [:]
     var nextPingCheck: Int64 = 0
-    /// Reusable buffer for building frames on the data path (no allocation per frame).
-    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Packet.maxLength + 64, alignment: 16)
 
     public init(configuration: NodeConfiguration, host: NodeHost) {
         precondition(configuration.identity.hasSecret, "a node needs its secret key")
@@ -50,8 +48,6 @@ public final class Node {
         self.host = host
         topology = Topology(planet: configuration.planet, moons: configuration.moons)
     }
-
-    deinit { scratch.deallocate() }
 
     public var address: Address { identity.address }
 
@@ -101,7 +97,7 @@ public final class Node {
     /// last addresses.
     public func addCachedPeer(_ identity: Identity, addresses: [InetAddress], now: Int64) {
         guard let peer = addPeer(identity.publicOnly, now: now) else { return }
-        for a in addresses where Path.isUsable(a) {
+        for a in addresses where isUsablePath(a) {
             pathProbes[a] = now
             sendHello(to: peer, address: a, localSocket: 0, now: now)
         }

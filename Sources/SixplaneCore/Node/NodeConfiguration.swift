@@ -15,14 +15,12 @@ public struct NodeConfiguration: Sendable {
     public var strictSourceAddresses: Bool
     /// What config requests report as the OS (`o` key).
     public var operatingSystem: String
-    /// Physical MTU for outgoing datagrams.
-    public var physicalMTU: Int
 
     public init(
         identity: Identity, planet: World = PublicPlanet.world, moons: [World] = [],
         validateIdentity: @escaping @Sendable (Identity) -> Bool = { $0.isValid },
         newIdentityInterval: Int64 = 2000, strictSourceAddresses: Bool = true,
-        operatingSystem: String = "linux/x86_64", physicalMTU: Int = Packet.defaultPhysicalMTU
+        operatingSystem: String = "linux/x86_64"
     ) {
         self.identity = identity
         self.planet = planet
@@ -31,7 +29,6 @@ public struct NodeConfiguration: Sendable {
         self.newIdentityInterval = newIdentityInterval
         self.strictSourceAddresses = strictSourceAddresses
         self.operatingSystem = operatingSystem
-        self.physicalMTU = physicalMTU
     }
 }
 

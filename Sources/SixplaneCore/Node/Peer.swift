@@ -21,13 +21,11 @@ public final class Peer {
 
     var lastEchoAnswered: Int64 = 0
     var lastWhoisAnswered: Int64 = 0
-    var lastCredentialsReceived: Int64 = 0
     var lastPushDirectPathsSent: Int64 = 0
     var lastPushDirectPathsReceived: Int64 = 0
     var pushDirectPathsBurst = 0
-    /// Per network: when we last pushed our credentials to it, and when we last sent it our LIKEs.
+    /// Per network: when we last pushed our credentials to it.
     var credentialsPushed: [NetworkID: Int64] = [:]
-    var likesAnnounced: [NetworkID: Int64] = [:]
 
     init(identity: Identity, keys: PeerKeys) {
         self.identity = identity

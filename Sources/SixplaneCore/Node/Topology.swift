@@ -7,7 +7,9 @@ public struct Topology {
     public private(set) var roots: [Address: [InetAddress]] = [:]
     var rootIdentities: [Address: Identity] = [:]
     /// Moons asked for by `orbit <id> <seed>` and not yet received: id → the seed that will send it.
-    public private(set) var moonSeeds: [UInt64: Address] = [:]
+    public private(set) var moonSeeds: [UInt64: Address] = [:] { didSet { rebuildUpstreams() } }
+    /// Roots of our worlds and seeds of moons we wait for: the peers whose world updates we take.
+    private var upstreams: Set<Address> = []
     /// When a RENDEZVOUS was last sent for a pair of peers (smaller address first).
     var lastUnite: [UInt128: Int64] = [:]
 
@@ -26,15 +28,24 @@ public struct Topology {
                 rootIdentities[root.identity.address] = root.identity
             }
         }
+        rebuildUpstreams()
+    }
+
+    private mutating func rebuildUpstreams() {
+        upstreams = Set(roots.keys).union(moonSeeds.values)
     }
 
     /// Roots of our worlds, and seeds of moons we wait for (their world updates are wanted too).
-    public func isUpstream(_ address: Address) -> Bool {
-        roots[address] != nil || (!moonSeeds.isEmpty && moonSeeds.values.contains(address))
-    }
+    public func isUpstream(_ address: Address) -> Bool { upstreams.contains(address) }
 
-    /// Applies a world update if it may replace what we have (same id, newer, signed by the current key).
-    mutating func update(with world: World) -> Bool {
+    /// Applies a world `sender` sent if it may replace what we have (same id, newer, signed by the current key), or
+    /// if it is the first copy of a moon we asked `sender`, its seed, for (taken if the seed is one of its roots).
+    mutating func update(with world: World, from sender: Address) -> Bool {
+        if world.kind == .moon, moonSeeds[world.id] == sender {
+            guard world.roots.contains(where: { $0.identity.address == sender }) else { return false }
+            addMoon(world)
+            return true
+        }
         if world.kind == .planet {
             guard planet.shouldBeReplaced(by: world) else { return false }
             planet = world

@@ -21,10 +21,10 @@ public enum PacketArmor {
         switch suite {
         case .poly1305None:
             packet[Packet.flagsOffset] = fragmented
-            salsaPoly(packet, keys: keys, encrypt: false, verify: false)
+            _ = salsaPoly(packet, keys: keys, encrypt: false, verify: false)
         case .poly1305Salsa2012:
             packet[Packet.flagsOffset] = fragmented | Packet.flagEncrypted | CipherSuite.poly1305Salsa2012.rawValue << 3
-            salsaPoly(packet, keys: keys, encrypt: true, verify: false)
+            _ = salsaPoly(packet, keys: keys, encrypt: true, verify: false)
         case .aesGMACSIV:
             packet[Packet.flagsOffset] = fragmented | CipherSuite.aesGMACSIV.rawValue << 3
             keys.aes.seal(packet)
