@@ -38,7 +38,8 @@ import Testing
         #expect(rows.count == 2)
         for row in rows {
             let name = row["name"] as? String ?? "?"
-            #expect((row["delivered"] as? Int) == (row["iterations"] as? Int), "\(name): every frame delivered")
+            let delivered = try #require(row["delivered"] as? Int), iterations = try #require(row["iterations"] as? Int)
+            #expect(iterations > 0 && delivered == iterations, "\(name): every frame delivered")
             #expect((row["allocationsEach"] as? Double ?? 1) < 0.001, "\(name): allocations per frame")
         }
     }

@@ -44,7 +44,7 @@ import Testing
 
         func tick() {
             let daemon = self.daemon
-            try! daemon.loop.submit { daemon.node.tick(now: DaemonNode.now() + 10_000) }.wait()
+            _ = try! daemon.loop.submit { daemon.node.tick(now: DaemonNode.now() + 10_000) }.wait()
         }
 
         func call(_ method: String, _ path: String, token: String? = "secret-token", body: String = "", query: [String: String] = [:])
@@ -104,11 +104,12 @@ import Testing
         #expect(f.call("PUT", "/network/\(id)", body: "{}").status == 200, "PUT is POST, as ZeroTier")
 
         // Bad input: typed 400s that change nothing.
-        for (body, field) in [("[1]", "body"), ("{not json", "body"), (#"{"allowManaged": [true]}"#, "allowManaged")] {
+        for (body, field) in [("[1]", "body"), ("{not json", "body"), (#"{"allowGlobal": false, "allowManaged": [true]}"#, "allowManaged")] {
             let r = f.call("POST", "/network/\(id)", body: body)
             #expect(r.status == 400 && r.json?["field"]?.stringValue == field, "\(body) → \(r.body)")
         }
-        #expect(f.home.localSettings(try NetworkID(hex: id)).allowManaged)
+        #expect(f.home.localSettings(try NetworkID(hex: id)).allowGlobal, "a refused body changed nothing")
+        #expect(f.call("GET", "/network/\(id)").json?["allowGlobal"]?.boolValue == true)
         for bad in ["8056c2e21c00000", "8056c2e21c0000011", "zz56c2e21c000001"] {
             #expect(f.call("GET", "/network/\(bad)").status == 400, "\(bad)")
         }

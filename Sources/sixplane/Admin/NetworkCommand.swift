@@ -22,6 +22,19 @@ struct NetworkCommand: ParsableCommand {
         @Flag(help: "Members need no authorization (a public network).") var `public` = false
         @Option(help: "The MTU of the network's taps.") var mtu: Int?
 
+        func validate() throws {
+            if let ipv4Pool { _ = try Self.pool(ipv4Pool) }
+        }
+
+        /// The subnet's first and last host addresses and the subnet itself.
+        static func pool(_ text: String) throws -> (first: IPv4Address, last: IPv4Address, subnet: IPPrefix) {
+            guard let prefix = try? IPPrefix(parsing: text), case .v4 = prefix.address, prefix.length <= 30,
+                case .v4(let net) = prefix.network.address
+            else { throw ValidationError("--ipv4-pool must be an IPv4 subnet of /30 or larger, e.g. 10.147.17.0/24") }
+            let hosts = UInt32(1) << UInt32(32 - prefix.length)
+            return (IPv4Address(rawValue: net.rawValue + 1), IPv4Address(rawValue: net.rawValue + hosts - 2), prefix.network)
+        }
+
         func run() throws {
             let call = try AdminCall(service)
             var body: [String: JSON] = [
@@ -30,14 +43,10 @@ struct NetworkCommand: ParsableCommand {
             ]
             if let mtu { body["mtu"] = .int(Int64(mtu)) }
             if let ipv4Pool {
-                guard let prefix = try? IPPrefix(parsing: ipv4Pool), case .v4(let net) = prefix.address, prefix.length <= 30 else {
-                    throw ValidationError("--ipv4-pool must be an IPv4 subnet of /30 or larger, e.g. 10.147.17.0/24")
-                }
-                let mask: UInt32 = prefix.length == 0 ? 0 : ~UInt32(0) << (32 - UInt32(prefix.length))
-                let first = IPv4Address(rawValue: (net.rawValue & mask) + 1), last = IPv4Address(rawValue: (net.rawValue | ~mask) - 1)
+                let pool = try Self.pool(ipv4Pool)
                 body["v4AssignMode"] = ["zt": true]
-                body["ipAssignmentPools"] = [["ipRangeStart": .string(first.description), "ipRangeEnd": .string(last.description)]]
-                body["routes"] = [["target": .string("\(IPv4Address(rawValue: net.rawValue & mask))/\(prefix.length)"), "via": .null]]
+                body["ipAssignmentPools"] = [["ipRangeStart": .string(pool.first.description), "ipRangeEnd": .string(pool.last.description)]]
+                body["routes"] = [["target": .string(pool.subnet.description), "via": .null]]
             }
             guard let address = try call.callAPI("GET", "/status")["address"]?.stringValue else { throw CLIError("the daemon did not say its address") }
             let network = try call.callAPI("POST", "/controller/network/\(address)______", body: .object(body))

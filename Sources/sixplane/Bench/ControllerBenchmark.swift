@@ -105,7 +105,7 @@ enum ControllerBenchmark {
         // Members created one API call each, then their first requests (which assign an address and write).
         var fresh: [Identity] = []
         let apiStart = ContinuousClock.now
-        for n in 0..<o.apiMembers {
+        for _ in 0..<o.apiMembers {
             let id = try synthetic()
             fresh.append(id)
             let r = api.handle(

@@ -11,7 +11,7 @@ struct ControllerCommand: ParsableCommand {
 /// Where a command finds the controller's database.
 struct ControllerDatabaseOptions: ParsableArguments {
     @Option(help: "The node's home folder; the controller database is <home>/controller.db.")
-    var home = "/var/lib/sixplane"
+    var home = ServiceOptions.defaultHome
 
     @Option(name: .customLong("controller-db"), help: "A postgresql:// URL to use instead of the SQLite file.")
     var controllerDB: String?

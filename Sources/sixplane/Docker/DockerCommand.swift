@@ -116,17 +116,12 @@ struct DockerCommand: ParsableCommand {
     static func plane(network: String, home: String) throws -> SixPlane {
         let id: NetworkID
         do { id = try NetworkID(hex: network) } catch { throw ValidationError("--network must be 16 hex digits: \(network)") }
-        let identity: Identity
-        do {
-            // identity.public is enough (and readable without root).
-            let store = IdentityStore(home: home)
-            if FileIO.exists(store.publicPath) {
-                identity = try IdentityStore.read(store.publicPath)
-            } else {
-                guard let loaded = try store.load() else { throw CLIError("no identity in \(home): start `sixplane daemon --home \(home)` once") }
-                identity = loaded
-            }
-        } catch let e as CLIError { throw e } catch { throw CLIError("\(error)") }
+        // identity.public is enough (and readable without root).
+        let store = IdentityStore(home: home)
+        let identity = try CLIError.wrap { () throws -> Identity? in
+            FileIO.exists(store.publicPath) ? try IdentityStore.read(store.publicPath) : try store.load()
+        }
+        guard let identity else { throw CLIError("no identity in \(home): start `sixplane daemon --home \(home)` once") }
         return SixPlane(network: id, node: identity.address)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SixplaneController
+import SixplaneCore
 import SixplaneDaemon
 
 /// zerotier-cli's commands over a daemon's local API, with its output formats (protocol-network.md §9.3); used by
@@ -71,10 +72,7 @@ struct ServiceCLI {
                 Output.line("invalid network id")
                 return 2
             }
-            let r = command == "join" ? try client.post("/network/\(args[0])") : try client.delete("/network/\(args[0])")
-            guard r.status == 200 else { return failed(r, command) }
-            if json { Output.raw(r.body) } else { Output.line("200 \(command) OK") }
-            return 0
+            return finish(command == "join" ? try client.post("/network/\(args[0])") : try client.delete("/network/\(args[0])"), command)
         case "set":
             return try set(args)
         case "get":
@@ -82,23 +80,17 @@ struct ServiceCLI {
         case "listmoons":
             return try getJSON("/moon", command, alwaysJSON: true) { _ in }
         case "orbit":
-            guard args.count == 2, let id = UInt64(args[0], radix: 16), id != 0, let seed = UInt64(args[1], radix: 16), seed != 0 else {
+            guard args.count == 2, Self.isWorldID(args[0]), let seed = try? Address(hex: args[1]) else {
                 Output.line("usage: orbit <world id> <seed address> (both hex)")
                 return 2
             }
-            let r = try client.post("/moon/\(args[0])", json: "{\"seed\":\"\(args[1])\"}")
-            guard r.status == 200 else { return failed(r, command) }
-            if json { Output.raw(r.body) } else { Output.line("200 orbit OK") }
-            return 0
+            return finish(try client.post("/moon/\(args[0])", json: "{\"seed\":\"\(seed)\"}"), command)
         case "deorbit":
-            guard args.count == 1, let id = UInt64(args[0], radix: 16), id != 0 else {
+            guard args.count == 1, Self.isWorldID(args[0]) else {
                 Output.line("usage: deorbit <world id> (hex)")
                 return 2
             }
-            let r = try client.delete("/moon/\(args[0])")
-            guard r.status == 200 else { return failed(r, command) }
-            if json { Output.raw(r.body) } else { Output.line("200 deorbit OK") }
-            return 0
+            return finish(try client.delete("/moon/\(args[0])"), command)
         default:
             Output.error("unknown command: \(command)")
             return 2
@@ -115,6 +107,18 @@ struct ServiceCLI {
         }
         if json || alwaysJSON { Output.line(value.pretty(indent: " ")) } else { text(value) }
         return 0
+    }
+
+    /// A command's answer: the daemon's JSON with `-j`, else `200 <command> OK`; or the failure.
+    func finish(_ r: ServiceClient.Reply, _ command: String) -> Int32 {
+        guard r.status == 200 else { return failed(r, command) }
+        if json { Output.raw(r.body) } else { Output.line("200 \(command) OK") }
+        return 0
+    }
+
+    /// 1–16 hex digits, not zero.
+    static func isWorldID(_ text: String) -> Bool {
+        (1...16).contains(text.count) && text.allSatisfy(\.isHexDigit) && UInt64(text, radix: 16) != 0
     }
 
     private func failed(_ r: ServiceClient.Reply, _ command: String) -> Int32 {
@@ -153,7 +157,14 @@ struct ServiceCLI {
         case "ip4": addresses.filter { !$0.contains(":") }.forEach(Output.line)
         case "ip6": addresses.filter { $0.contains(":") }.forEach(Output.line)
         case "ip6plane": addresses.filter { $0.hasPrefix("fc") }.forEach(Output.line)
-        case "ip6prefix": addresses.filter { $0.hasPrefix("fc") }.forEach { Output.line(String($0.prefix(24))) }
+        case "ip6prefix":
+            // The /80 as its five leading groups (`<prefix>::/80` is what dockerd takes). ZeroTier prints the
+            // address's first 24 characters, which is the same text unless a group has a leading zero.
+            for a in addresses where a.hasPrefix("fc") {
+                guard case .v6(let ip) = try? IPAddress(parsing: a) else { continue }
+                let groups = [ip.high >> 48, ip.high >> 32, ip.high >> 16, ip.high, ip.low >> 48].map { String($0 & 0xffff, radix: 16) }
+                Output.line(groups.joined(separator: ":"))
+            }
         default:
             switch n[args[1]] {
             case .string(let s): Output.line(s)

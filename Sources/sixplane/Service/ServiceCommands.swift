@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SixplaneCore
 
 // zerotier-cli's commands as `sixplane` subcommands; each reaches its daemon through --home (port and token there).
 
@@ -83,13 +84,10 @@ struct OrbitCommand: ParsableCommand {
         guard let worldFile, let bytes = FileManager.default.contents(atPath: worldFile) else {
             throw CLIError("cannot read \(worldFile ?? "")")
         }
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let r = try CLIError.wrap { try service.client().post("/moon/\(world)", json: "{\"world\":\"\(hex)\"}") }
-        guard r.status == 200 else {
-            Output.line("\(r.status) orbit \(r.body.trimmingCharacters(in: .whitespacesAndNewlines))")
-            throw ExitCode(1)
-        }
-        if service.json { Output.raw(r.body) } else { Output.line("200 orbit OK") }
+        let client = try service.client()
+        let r = try CLIError.wrap { try client.post("/moon/\(world)", json: "{\"world\":\"\(Hex.encode(Array(bytes)))\"}") }
+        let code = ServiceCLI(client: client, json: service.json).finish(r, "orbit")
+        if code != 0 { throw ExitCode(code) }
     }
 }
 
