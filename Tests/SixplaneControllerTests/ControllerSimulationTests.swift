@@ -103,6 +103,11 @@ import Testing
             timeout: 90_000)
         #expect(settled, "ok: \(authorized.filter { w.status($0) == .ok }.count), denied: \(denied.filter { w.status($0) == .accessDenied }.count)")
         #expect(denied.allSatisfy { w.config($0) == nil })
+        // The controller's own node is a member too once it joins: its config is applied without the network.
+        w.post("\(nwPath)/member/\(w.controllerHost.node.address)", #"{"authorized":true}"#)
+        w.controllerHost.node.join(w.network, now: w.sim.now)
+        #expect(w.sim.run(until: { w.status(w.controllerHost) == .ok }, timeout: 10_000), "the controller joined its own network")
+        #expect(w.config(w.controllerHost)?.staticIPs.contains(SixPlane(network: w.network, node: w.controllerHost.node.address).assignedAddress) == true)
 
         // Configs: 6PLANE /80, RFC4193 /88 and one pool address each, all different.
         var v4s: Set<IPv4Address> = []
@@ -115,8 +120,9 @@ import Testing
         }
         #expect(v4s.count == authorized.count)
         let store = w.controller.store
-        #expect(try store.memberCounts(w.network) == (Self.memberCount, authorized.count))
-        #expect(try store.members(w.network).filter { !$0.ipAssignments.isEmpty }.count == authorized.count)
+        // The members, and the controller's own node.
+        #expect(try store.memberCounts(w.network) == (Self.memberCount + 1, authorized.count + 1))
+        #expect(try store.members(w.network).filter { !$0.ipAssignments.isEmpty }.count == authorized.count + 1)
 
         // Traffic over 6PLANE, RFC4193 and the assigned IPv4 addresses (which the members' certificates own).
         let n = authorized.count
