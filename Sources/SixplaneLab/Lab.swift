@@ -93,12 +93,21 @@ public final class Lab: @unchecked Sendable {
     public func addHost(_ name: String, index: Int) throws(LabError) -> LabHost {
         let ns = "\(tag)-\(name)"
         try addNamespace(ns)
+        try plugIntoBridge(ns, index: index)
+        try sh("ip", "-n", ns, "-6", "addr", "add", "fd00:\(subnet)::\(index)/64", "dev", "eth0", "nodad")
+        return register(name, namespace: ns, index: index)
+    }
+
+    /// `eth0` of `ns` on the bridge at 10.<subnet>.0.<index>/24.
+    private func plugIntoBridge(_ ns: String, index: Int) throws(LabError) {
         let port = "p\(index)"
         try sh("ip", "-n", switchNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
         try sh("ip", "-n", switchNamespace, "link", "set", port, "master", "br0", "up")
         try sh("ip", "-n", ns, "addr", "add", "10.\(subnet).0.\(index)/24", "dev", "eth0")
-        try sh("ip", "-n", ns, "-6", "addr", "add", "fd00:\(subnet)::\(index)/64", "dev", "eth0", "nodad")
         try sh("ip", "-n", ns, "link", "set", "eth0", "up")
+    }
+
+    private func register(_ name: String, namespace ns: String, index: Int) -> LabHost {
         let home = "\(directory)/\(name)"
         try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let host = LabHost(lab: self, name: name, namespace: ns, index: index, home: home)
@@ -114,11 +123,7 @@ public final class Lab: @unchecked Sendable {
     public func addNATHost(_ name: String, index: Int) throws(LabError) -> LabHost {
         let router = "\(tag)-\(name)-nat"
         try addNamespace(router)
-        let port = "p\(index)"
-        try sh("ip", "-n", switchNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", router)
-        try sh("ip", "-n", switchNamespace, "link", "set", port, "master", "br0", "up")
-        try sh("ip", "-n", router, "addr", "add", "10.\(subnet).0.\(index)/24", "dev", "eth0")
-        try sh("ip", "-n", router, "link", "set", "eth0", "up")
+        try plugIntoBridge(router, index: index)
         let ns = "\(tag)-\(name)"
         try addNamespace(ns)
         try sh("ip", "-n", router, "link", "add", "in0", "type", "veth", "peer", "name", "eth0", "netns", ns)
@@ -129,11 +134,8 @@ public final class Lab: @unchecked Sendable {
         try sh("ip", "-n", ns, "addr", "add", "192.168.\(index).2/24", "dev", "eth0")
         try sh("ip", "-n", ns, "link", "set", "eth0", "up")
         try sh("ip", "-n", ns, "route", "add", "default", "via", "192.168.\(index).1")
-        let home = "\(directory)/\(name)"
-        try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let host = LabHost(lab: self, name: name, namespace: ns, index: index, home: home)
+        let host = register(name, namespace: ns, index: index)
         host.privateIPv4 = "192.168.\(index).2"
-        hosts[name] = host
         return host
     }
 

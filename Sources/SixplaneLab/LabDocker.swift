@@ -36,28 +36,16 @@ public final class LabDocker: @unchecked Sendable {
             "--userland-proxy=false", "--containerd-namespace", "\(host.lab.tag)-\(host.name)",
             "--containerd-plugins-namespace", "\(host.lab.tag)-\(host.name)-plugins",
         ]
-        do { pid = try Spawn.start(argv, output: logPath, append: true) } catch { throw LabError(error.description) }
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let pid, let status = Spawn.wait(pid, timeout: 0) {
-                self.pid = nil
-                throw LabError("\(host.name): dockerd exited with \(status): \(tail())")
-            }
-            if docker(["version", "--format", "{{.Server.Version}}"]).status == 0 { return }
-            usleep(250_000)
+        pid = try LabProcess.start(argv, log: logPath, what: "\(host.name): dockerd", timeout: timeout, interval: 0.25) {
+            docker(["version", "--format", "{{.Server.Version}}"]).status == 0
         }
-        throw LabError("\(host.name): dockerd did not answer within \(timeout) s: \(tail())")
     }
 
     public func stop() {
         guard let pid else { return }
         self.pid = nil
         _ = docker(["rm", "-f"] + docker(["ps", "-aq"]).output.split(separator: "\n").map(String.init))
-        kill(pid, SIGTERM)
-        if Spawn.wait(pid, timeout: 20) == nil {
-            kill(pid, SIGKILL)
-            _ = Spawn.wait(pid)
-        }
+        LabProcess.terminate(pid, timeout: 20)
         _ = Spawn.run(["umount", "-R", dataRoot])
         try? FileManager.default.removeItem(atPath: execRoot)
     }
@@ -92,8 +80,5 @@ public final class LabDocker: @unchecked Sendable {
         return ip
     }
 
-    public func tail(_ lines: Int = 30) -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
-    }
+    public func tail(_ lines: Int = 30) -> String { LabProcess.tail(logPath, lines) }
 }

@@ -42,17 +42,9 @@ public final class LabHost: @unchecked Sendable {
         precondition(pid == nil, "\(name): daemon already running")
         unlink("\(home)/zerotier-one.port")
         let argv = ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
-        do { pid = try Spawn.start(argv, output: logPath, append: true) } catch { throw LabError(error.description) }
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let pid, let status = Spawn.wait(pid, timeout: 0) {
-                self.pid = nil
-                throw LabError("\(name): daemon exited with \(status): \(tail())")
-            }
-            if FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port"), sixplane("info").status == 0 { return }
-            usleep(100_000)
+        pid = try LabProcess.start(argv, log: logPath, what: "\(name): daemon", timeout: timeout, interval: 0.1) {
+            FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port") && sixplane("info").status == 0
         }
-        throw LabError("\(name): daemon did not answer within \(timeout) s: \(tail())")
     }
 
     /// SIGTERM, then SIGKILL after `timeout` seconds; the exit status (nil if it was not running).
@@ -60,16 +52,10 @@ public final class LabHost: @unchecked Sendable {
     public func stop(timeout: Double = 10) -> Int32? {
         guard let pid else { return nil }
         self.pid = nil
-        kill(pid, SIGTERM)
-        if let status = Spawn.wait(pid, timeout: timeout) { return status }
-        kill(pid, SIGKILL)
-        return Spawn.wait(pid)
+        return LabProcess.terminate(pid, timeout: timeout)
     }
 
-    public func tail(_ lines: Int = 40) -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
-    }
+    public func tail(_ lines: Int = 40) -> String { LabProcess.tail(logPath, lines) }
 
     /// The node's address, from identity.public.
     public var address: String? {

@@ -141,6 +141,7 @@ import Testing
         let r = try Command.run(Command.sixplane, args)
         #expect(r.status != 0 && r.stderr.hasPrefix("error: "), "\(arguments): \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("w")), "nothing written")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("key")), "no key made either")
     }
 
     @Test func aKeyFileOfTheWrongShapeIsRefused() throws {

@@ -182,4 +182,15 @@ import Testing
         #expect(throws: WireError.self) { try IPPrefix(parsing: "10.0.0.0/33") }
         #expect(throws: WireError.self) { try IPPrefix(parsing: "10.0.0.0/x") }
     }
+
+    @Test func endpointsParseAsTheyPrint() throws {
+        for text in ["192.0.2.1/9993", "2001:db8::1/9993", "10.0.0.1/1", "::ffff:10.1.2.3/65535"] {
+            let endpoint = try InetAddress(parsing: text)
+            #expect(try InetAddress(parsing: endpoint.description) == endpoint, "\(text)")
+        }
+        #expect(try InetAddress(parsing: "192.0.2.1/9993") == .ipv4(IPv4Address(192, 0, 2, 1), port: 9993))
+        for bad in ["192.0.2.1", "192.0.2.1/0", "192.0.2.1/65536", "192.0.2.1/x", "/9993", "host/9993", "192.0.2.1/-1"] {
+            #expect(throws: WireError.self, "\(bad)") { try InetAddress(parsing: bad) }
+        }
+    }
 }

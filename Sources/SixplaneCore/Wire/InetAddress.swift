@@ -10,6 +10,14 @@ public enum InetAddress: Hashable, Sendable, CustomStringConvertible {
     /// A type this implementation does not use, kept verbatim (type byte and what followed it).
     case other(type: UInt8, bytes: [UInt8])
 
+    /// `<ip>/<port>`, as `description` writes it (port 1…65535).
+    public init<S: StringProtocol>(parsing text: S) throws(WireError) {
+        guard let slash = text.lastIndex(of: "/"), let port = UInt16(text[text.index(after: slash)...]), port != 0 else {
+            throw WireError(.malformed, "'\(text)' is not <ip>/<port>")
+        }
+        self.init(try IPAddress(parsing: text[..<slash]), port: port)
+    }
+
     public init(_ ip: IPAddress, port: UInt16) {
         switch ip {
         case .v4(let a): self = .ipv4(a, port: port)

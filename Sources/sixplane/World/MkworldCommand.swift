@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
 
@@ -48,17 +49,13 @@ struct MkworldCommand: ParsableCommand {
             let identity = try IdentityArgument.load(String(spec[..<eq]))
             var endpoints: [InetAddress] = []
             for text in spec[spec.index(after: eq)...].split(separator: ",") {
-                guard let slash = text.lastIndex(of: "/"), let port = UInt16(text[text.index(after: slash)...]), port != 0,
-                    let ip = try? IPAddress(parsing: text[..<slash])
-                else { throw ValidationError("endpoint \(text) is not <ip>/<port>") }
-                endpoints.append(InetAddress(ip, port: port))
+                guard let endpoint = try? InetAddress(parsing: text) else { throw ValidationError("endpoint \(text) is not <ip>/<port>") }
+                endpoints.append(endpoint)
             }
             guard !endpoints.isEmpty, endpoints.count <= 32 else { throw ValidationError("root \(identity.address) needs 1…32 endpoints") }
             parsedRoots.append(World.Root(identity: identity.publicOnly, endpoints: endpoints))
         }
         guard !parsedRoots.isEmpty, parsedRoots.count <= 4 else { throw ValidationError("a world has 1…4 roots") }
-        let current = try Self.loadOrCreateKey(key)
-        let previous = try previousKey.map { path throws in try Self.loadKey(path) } ?? current
         let worldID: UInt64
         if let id {
             guard let v = id.hasPrefix("0x") ? UInt64(id.dropFirst(2), radix: 16) : UInt64(id), v != 0 else { throw ValidationError("bad --id \(id)") }
@@ -69,6 +66,8 @@ struct MkworldCommand: ParsableCommand {
             // Below 2^63: JSON readers of world ids (the local API's planetWorldId) take them as signed 64-bit numbers.
             worldID = UInt64.random(in: 1...UInt64(Int64.max))
         }
+        let current = try Self.loadOrCreateKey(key)
+        let previous = try previousKey.map { path throws in try Self.loadKey(path) } ?? current
         let world = try World(
             kind: moon ? .moon : .planet, id: worldID, timestamp: timestamp ?? UInt64(Date().timeIntervalSince1970 * 1000),
             updatesMustBeSignedBy: current.publicKey, roots: parsedRoots
@@ -77,8 +76,14 @@ struct MkworldCommand: ParsableCommand {
         do { try FileIO.write(out, world.serialized, mode: 0o644) } catch { throw CLIError(error.description) }
         let idHex = Hex.encode(worldID, digits: 16)
         if json {
-            let roots = parsedRoots.map { "{\"identity\":\"\($0.identity)\",\"stableEndpoints\":[\($0.endpoints.map { "\"\($0)\"" }.joined(separator: ","))]}" }
-            Output.line("{\"id\":\"\(idHex)\",\"type\":\"\(moon ? "moon" : "planet")\",\"timestamp\":\(world.timestamp),\"bytes\":\(world.serialized.count),\"roots\":[\(roots.joined(separator: ","))]}")
+            let roots: [JSON] = parsedRoots.map {
+                ["identity": .string($0.identity.description), "stableEndpoints": .array($0.endpoints.map { .string($0.description) })]
+            }
+            let o: JSON = [
+                "id": .string(idHex), "type": .string(moon ? "moon" : "planet"), "timestamp": .int(Int64(clamping: world.timestamp)),
+                "bytes": .int(Int64(world.serialized.count)), "roots": .array(roots),
+            ]
+            Output.line(o.text)
         } else {
             Output.line("wrote \(moon ? "moon" : "planet") \(idHex) (\(world.serialized.count) bytes, timestamp \(world.timestamp)) to \(out)")
             if moon { Output.line("install it as <home>/moons.d/\(idHex).moon, or: sixplane orbit \(idHex) \(parsedRoots[0].identity.address)") }
