@@ -333,9 +333,15 @@ public final class Controller: NetworkControllerHook {
         for change in Set(store.takeExternalChanges()) {
             switch change {
             case .member(let network, let member):
-                let before = lastMembers[network]?[member]
                 let after: ControllerMember?
                 do { after = try store.member(network, member) } catch { continue }
+                var before = lastMembers[network]?[member]
+                // A member this process has not seen lately, deauthorized by another process just now: it may be
+                // talking to our online members, so they get the revocation too.
+                if before == nil, var was = after, !was.authorized, now - was.lastDeauthorizedTime < Self.onlineWindow {
+                    was.authorized = true
+                    before = was
+                }
                 memberChanged(network, member, before: before, after: after, now: now)
             case .network(let network):
                 refreshNetwork(network, now: now)

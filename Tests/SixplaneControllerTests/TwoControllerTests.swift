@@ -72,6 +72,20 @@ import Testing
         }
         #expect(assigned < 1, "member change reached A's member in \(assigned) s")
 
+        // A member only A has served, deauthorized through A: B, which never saw it, revokes it at its own online
+        // members too (it could be talking to them).
+        let m3 = sim.addNode(identity: ids[4], address: IPv4Address(10, 1, 0, 3), planet: planet)
+        m3.node.addCachedPeer(ids[1], addresses: [hostA.address], now: sim.now)
+        post(apiA, "/controller/network/\(network)/member/\(m3.node.address)", #"{"authorized":true}"#)
+        m3.node.join(network, now: sim.now)
+        #expect(sim.run(until: { m3.networkStates[network]?.status == .ok }, timeout: 20_000))
+        #expect(!b.onlineMembers(network, now: sim.now).contains(m3.node.address))
+        let credentials = Int(Verb.networkCredentials.rawValue)
+        let heardBefore = m2.node.statistics.packetsIn[credentials]
+        post(apiA, "/controller/network/\(network)/member/\(m3.node.address)", #"{"authorized":false}"#)
+        let revoked = propagation { m2.node.statistics.packetsIn[credentials] > heardBefore }
+        #expect(revoked < 1, "B's member got the revocation in \(revoked) s")
+
         // Deauthorizing m2 through A: B revokes it and tells it.
         post(apiA, "/controller/network/\(network)/member/\(m2.node.address)", #"{"authorized":false}"#)
         let denied = propagation { m2.networkStates[network]?.status == .accessDenied }

@@ -224,11 +224,9 @@ struct Bench: ParsableCommand {
         }
     }
 
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    private func seconds(_ d: Duration) -> Double { d.inSeconds }
 
-    private func milliseconds(_ d: Duration) -> Double { seconds(d) * 1000 }
+    private func milliseconds(_ d: Duration) -> Double { d.inSeconds * 1000 }
 
     private func format2(_ v: Double) -> String {
         let scaled = (v * 100).rounded() / 100
@@ -238,4 +236,9 @@ struct Bench: ParsableCommand {
     private func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds, for rates.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

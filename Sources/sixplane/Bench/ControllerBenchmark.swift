@@ -180,9 +180,7 @@ enum ControllerBenchmark {
         return Latencies(rate: Double(requesters.count) / total, p50: q(0.5), p99: q(0.99), max: times.last!)
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.inSeconds }
 
     static func fileSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0

@@ -102,7 +102,7 @@ enum NodeBenchmark {
                     now += 1
                 }
                 let elapsed = clock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let seconds = elapsed.inSeconds
                 let allocations = Double(sixplane_allocation_count() - allocationsBefore) / Double(n)
                 let m = Measurement(packetsPerSecond: Double(n) / seconds, allocationsPerPacket: allocations, delivered: host.delivered - deliveredBefore, packets: n)
                 if m.packetsPerSecond > best.packetsPerSecond { best = m }

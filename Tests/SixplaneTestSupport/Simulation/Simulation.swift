@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import SixplaneCore
 
@@ -247,7 +248,7 @@ public final class NAT {
 public final class SimIdentityCache: @unchecked Sendable {
     // @unchecked: the dictionary is only touched under `lock`.
     public static let shared = SimIdentityCache()
-    private let lock = NSLockLike()
+    private let lock = NSLock()
     private var verdicts: [Identity: Bool] = [:]
 
     public func validate(_ identity: Identity) -> Bool {
@@ -259,17 +260,6 @@ public final class SimIdentityCache: @unchecked Sendable {
 }
 
 /// A pthread mutex (Foundation-free for this module's Sendable needs).
-final class NSLockLike: @unchecked Sendable {
-    // @unchecked: a mutex protects itself.
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return body()
-    }
-}
 
 /// A binary heap of events ordered by (time, sequence).
 struct EventQueue {
