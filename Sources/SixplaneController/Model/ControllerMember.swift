@@ -107,16 +107,7 @@ public struct ControllerMember: Equatable, Sendable {
             authenticationExpiryTime = n
         }
         if let v = body["authenticationURL"] { authenticationURL = v.stringValue }
-        if let v = body["remoteTraceTarget"] {
-            if case .null = v {
-                remoteTraceTarget = nil
-            } else {
-                guard let s = v.stringValue, let a = try? Address(hex: s) else {
-                    throw ControllerNetwork.bad("remoteTraceTarget", "a 10-digit address or null")
-                }
-                remoteTraceTarget = a
-            }
-        }
+        if let v = body["remoteTraceTarget"] { remoteTraceTarget = try ControllerNetwork.traceTarget(v) }
         if let v = body["remoteTraceLevel"] {
             guard let n = v.intValue else { throw ControllerNetwork.bad("remoteTraceLevel", "a number") }
             remoteTraceLevel = n

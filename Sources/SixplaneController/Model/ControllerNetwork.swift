@@ -103,16 +103,7 @@ public struct ControllerNetwork: Equatable, Sendable {
             guard let n = v.intValue else { throw Self.bad("mtu", "a number") }
             mtu = min(10000, max(1280, n))
         }
-        if let v = body["remoteTraceTarget"] {
-            if case .null = v {
-                remoteTraceTarget = nil
-            } else {
-                guard let s = v.stringValue, let a = try? Address(hex: s) else {
-                    throw Self.bad("remoteTraceTarget", "a 10-digit address or null")
-                }
-                remoteTraceTarget = a
-            }
-        }
+        if let v = body["remoteTraceTarget"] { remoteTraceTarget = try Self.traceTarget(v) }
         if let v = body["remoteTraceLevel"] {
             guard let n = v.intValue else { throw Self.bad("remoteTraceLevel", "a number") }
             remoteTraceLevel = n
@@ -248,6 +239,13 @@ public struct ControllerNetwork: Equatable, Sendable {
         }
         guard let b = v.boolValue else { throw bad(field, "a boolean") }
         return b
+    }
+
+    /// `remoteTraceTarget` of a network or member record: an address, or null for none.
+    static func traceTarget(_ v: JSON) throws(ControllerError) -> Address? {
+        if case .null = v { return nil }
+        guard let s = v.stringValue, let a = try? Address(hex: s) else { throw bad("remoteTraceTarget", "a 10-digit address or null") }
+        return a
     }
 
     static func bad(_ field: String, _ expected: String) -> ControllerError {
