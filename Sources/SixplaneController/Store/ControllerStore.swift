@@ -1,3 +1,4 @@
+import Synchronization
 import SixplaneCore
 
 /// Where a controller keeps its networks and members. Two implementations share one test suite: SQLite (the
@@ -137,4 +138,30 @@ enum MemberUpdate {
         guard let j = JSON(parsing: text) else { throw ControllerError(.unavailable, "corrupt record in controller database") }
         return j
     }
+}
+
+/// Parsed network records by id, reused while the stored revision is unchanged: a store reads the revision and,
+/// only when it differs, the record (`SELECT revision, CASE WHEN revision = <cached> THEN NULL ELSE data END`).
+final class NetworkCache: Sendable {
+    private let entries = Mutex<[NetworkID: ControllerNetwork]>([:])
+
+    /// The cached revision, or -1 (no record has it).
+    func revision(_ id: NetworkID) -> Int64 { entries.withLock { $0[id]?.revision ?? -1 } }
+
+    /// The network for what the store read: nil (no such network), or its revision with its data (nil when the
+    /// cached revision is current).
+    func resolve(_ id: NetworkID, row: (revision: Int64, data: String?)?) throws(ControllerError) -> ControllerNetwork? {
+        guard let row else {
+            forget(id)
+            return nil
+        }
+        let cached = entries.withLock { $0[id] }
+        if let cached, cached.revision == row.revision, row.data == nil { return cached }
+        guard let text = row.data else { return nil }
+        let network = try ControllerNetwork(json: try MemberUpdate.decode(text))
+        entries.withLock { $0[id] = network }
+        return network
+    }
+
+    func forget(_ id: NetworkID) { entries.withLock { $0[id] = nil } }
 }

@@ -213,7 +213,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         let parts = payload.split(separator: " ")
         guard parts.count >= 2, parts[0] != instance, let network = try? NetworkID(hex: parts[1]) else { return }
         // An import elsewhere may replace a network without changing its revision.
-        networks.withLockedValue { $0[network] = nil }
+        networks.forget(network)
         if parts.count >= 3, let address = try? Address(hex: parts[2]) {
             report([.member(network, address)])
         } else {
@@ -243,25 +243,17 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     // MARK: Networks
 
     /// Parsed networks by revision: every config request needs its network, which rarely changes.
-    private let networks = NIOLockedValueBox<[NetworkID: ControllerNetwork]>([:])
+    private let networks = NetworkCache()
 
     public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        let cached = networks.withLockedValue { $0[id] }
+        let cachedRevision = networks.revision(id)
         let row = try withConnection { c in
             try Self.run(
                 c,
-                "SELECT revision, CASE WHEN revision = \(cached?.revision ?? -1) THEN NULL ELSE data END FROM network WHERE id = \(id.description)"
+                "SELECT revision, CASE WHEN revision = \(cachedRevision) THEN NULL ELSE data END FROM network WHERE id = \(id.description)"
             ).first?.decode((Int64, String?).self)
         }
-        guard let (revision, text) = row else {
-            networks.withLockedValue { $0[id] = nil }
-            return nil
-        }
-        if let cached, cached.revision == revision, text == nil { return cached }
-        guard let text else { return nil }
-        let network = try ControllerNetwork(json: try MemberUpdate.decode(text))
-        networks.withLockedValue { $0[id] = network }
-        return network
+        return try networks.resolve(id, row: row)
     }
 
     public func networkIDs() throws(ControllerError) -> [NetworkID] {
@@ -295,7 +287,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     }
 
     public func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        networks.withLockedValue { $0[id] = nil }
+        networks.forget(id)
         let text = try transaction { c, notify in
             let n = id.description
             let text = try Self.run(c, "DELETE FROM network WHERE id = \(n) RETURNING data").first?.decode(String.self)
@@ -450,7 +442,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     }
 
     public func insertNetwork(_ network: ControllerNetwork) throws(ControllerError) {
-        networks.withLockedValue { $0[network.id] = nil }
+        networks.forget(network.id)
         try transaction { c, notify in
             let n = network.id.description
             try Self.run(

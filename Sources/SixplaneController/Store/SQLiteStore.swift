@@ -93,24 +93,16 @@ public final class SQLiteStore: ControllerStore {
     }
 
     /// Parsed networks by revision: every config request needs its network, which rarely changes.
-    private let networks = Mutex<[NetworkID: ControllerNetwork]>([:])
+    private let networks = NetworkCache()
 
     public func network(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        let cached = networks.withLock { $0[id] }
+        let cachedRevision = networks.revision(id)
         let row: (Int64, String?)? = try read { db in
             let statement = try db.cachedStatement(sql: "SELECT revision, CASE WHEN revision = ? THEN NULL ELSE data END FROM network WHERE id = ?")
-            guard let row = try Row.fetchOne(statement, arguments: [cached?.revision ?? -1, id.description]) else { return nil }
+            guard let row = try Row.fetchOne(statement, arguments: [cachedRevision, id.description]) else { return nil }
             return (row[0], row[1])
         }
-        guard let (revision, text) = row else {
-            networks.withLock { $0[id] = nil }
-            return nil
-        }
-        if let cached, cached.revision == revision, text == nil { return cached }
-        guard let text else { return nil }
-        let network = try ControllerNetwork(json: try Self.decode(text))
-        networks.withLock { $0[id] = network }
-        return network
+        return try networks.resolve(id, row: row)
     }
 
     public func networkIDs() throws(ControllerError) -> [NetworkID] {
@@ -144,7 +136,7 @@ public final class SQLiteStore: ControllerStore {
     }
 
     public func deleteNetwork(_ id: NetworkID) throws(ControllerError) -> ControllerNetwork? {
-        networks.withLock { $0[id] = nil }
+        networks.forget(id)
         return try write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT data FROM network WHERE id = ?", arguments: [id.description]) else {
                 return nil
@@ -277,7 +269,7 @@ public final class SQLiteStore: ControllerStore {
     }
 
     public func insertNetwork(_ network: ControllerNetwork) throws(ControllerError) {
-        networks.withLock { $0[network.id] = nil }
+        networks.forget(network.id)
         try write { db in
             try db.execute(
                 sql: """
