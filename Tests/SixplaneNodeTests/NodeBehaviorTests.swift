@@ -18,8 +18,7 @@ import Testing
     @Test func leaveForgetsTheNetwork() throws {
         let w = SmallNetworkTests.make(seed: 32)
         w.sim.run(for: 1_000)
-        w.a.node.join(w.network, now: w.sim.now)
-        #expect(w.sim.run(until: { w.a.networkStates[w.network]?.status == .ok }, timeout: 20_000))
+        #expect(w.join(w.a))
         #expect(w.a.stored[.networkConfig(w.network)] != nil, "the config is persisted")
         w.a.node.leave(w.network)
         #expect(w.a.networkStates[w.network]?.joined == false)
@@ -30,8 +29,7 @@ import Testing
     @Test func restartWithSavedConfigIsUpAtOnce() throws {
         let w = SmallNetworkTests.make(seed: 33)
         w.sim.run(for: 1_000)
-        w.a.node.join(w.network, now: w.sim.now)
-        #expect(w.sim.run(until: { w.a.networkStates[w.network]?.status == .ok }, timeout: 20_000))
+        #expect(w.join(w.a))
         let saved = try #require(w.a.stored[.networkConfig(w.network)])
         // A second node with a's identity, as after a restart: up before any packet.
         let again = w.sim.addNode(identity: w.a.node.identity, address: IPv4Address(10, 0, 9, 9), planet: w.root.node.topology.planet)

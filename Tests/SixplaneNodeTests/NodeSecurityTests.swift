@@ -69,9 +69,7 @@ import Testing
     @Test func framesOfARevokedMemberAreRefused() throws {
         let w = SmallNetworkTests.make(seed: 23)
         w.sim.run(for: 1_000)
-        w.a.node.join(w.network, now: w.sim.now)
-        w.b.node.join(w.network, now: w.sim.now)
-        #expect(w.sim.run(until: { w.a.networkStates[w.network]?.status == .ok && w.b.networkStates[w.network]?.status == .ok }, timeout: 20_000))
+        #expect(w.join(w.a, w.b))
         // b is deauthorized: its certificate is revoked by the controller, its frames to a stop.
         w.hook.denied.insert(w.b.node.address)
         let revocation = try Revocation(id: 1, network: w.network, threshold: w.sim.now, target: w.b.node.address).signed(by: w.controller.node.identity)

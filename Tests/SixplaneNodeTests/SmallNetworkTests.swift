@@ -10,6 +10,12 @@ import Testing
         let network: NetworkID
         let settings: SimController.NetworkSettings
         let hook: SimController
+
+        /// Joins `hosts` to the network and runs until each has its config (false after 20 s).
+        func join(_ hosts: SimHost...) -> Bool {
+            for h in hosts { h.node.join(network, now: sim.now) }
+            return sim.run(until: { hosts.allSatisfy { $0.networkStates[network]?.status == .ok } }, timeout: 20_000)
+        }
     }
 
     static func make(seed: UInt64 = 1, conditions: Simulation.Conditions = .init()) -> World {
@@ -57,8 +63,7 @@ import Testing
     @Test func neighborSolicitationsAreAnsweredLocally() throws {
         let w = Self.make(seed: 2)
         w.sim.run(for: 1_000)
-        w.a.node.join(w.network, now: w.sim.now)
-        #expect(w.sim.run(until: { w.a.networkStates[w.network]?.status == .ok }, timeout: 20_000))
+        #expect(w.join(w.a))
         let aMAC = MAC(node: w.a.node.address, network: w.network)
         let aPlane = SixPlane(network: w.network, node: w.a.node.address)
         let bOwn = SixPlane(network: w.network, node: w.b.node.address).address
@@ -75,9 +80,7 @@ import Testing
     @Test func arpAndIPv4ThroughMulticastGather() throws {
         let w = Self.make(seed: 3)
         w.sim.run(for: 1_000)
-        w.a.node.join(w.network, now: w.sim.now)
-        w.b.node.join(w.network, now: w.sim.now)
-        #expect(w.sim.run(until: { w.a.networkStates[w.network]?.status == .ok && w.b.networkStates[w.network]?.status == .ok }, timeout: 20_000))
+        #expect(w.join(w.a, w.b))
         w.sim.run(for: 2_000)
         let bIP = try #require(w.b.networkStates[w.network]?.config?.staticIPs.compactMap { p -> IPv4Address? in if case .v4(let a) = p.address { return a }; return nil }.first)
         let aIP = try #require(w.a.networkStates[w.network]?.config?.staticIPs.compactMap { p -> IPv4Address? in if case .v4(let a) = p.address { return a }; return nil }.first)
