@@ -84,11 +84,12 @@ public final class Controller: NetworkControllerHook {
     /// `reuseWindow`).
     public func respond(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Response {
         let response: Response
-        if let prior = reusable(network: id, requester: requester, metadata: metadata, now: now) {
+        let (prior, network) = reusable(network: id, requester: requester, metadata: metadata, now: now)
+        if let prior {
             reused += 1
             response = .config(prior.config, chunks: prior.chunks)
         } else {
-            switch decide(network: id, requester: requester, metadata: metadata, now: now) {
+            switch decide(network: id, requester: requester, metadata: metadata, read: network, now: now) {
             case .config(let config, let networkRevision, let memberRevision, let reusable):
                 do {
                     let chunks = try signedChunks(config)
@@ -145,17 +146,22 @@ public final class Controller: NetworkControllerHook {
     var issued: [NetworkID: [Address: Issued]] = [:]
     public private(set) var reused = 0
 
-    private func reusable(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Issued? {
+    /// The member's last answer if it still stands, and the network if it was read to find out (an answer made
+    /// afresh uses it rather than reading it again).
+    private func reusable(
+        network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64
+    ) -> (Issued?, ControllerNetwork?) {
         guard reuseWindow > 0, let prior = issued[id]?[requester.address], now - prior.issuedAt < reuseWindow,
             now >= prior.issuedAt, prior.identity == requester, prior.metadata == metadata
-        else { return nil }
+        else { return (nil, nil) }
         // Still current: the network's and the member's revisions are what they were (one small read each), so an
         // authorization or any other change made anywhere, even by another process, is never missed.
-        guard let network = try? store.network(id), network.revision == prior.networkRevision,
+        guard let network = try? store.network(id) else { return (nil, nil) }
+        guard network.revision == prior.networkRevision,
             let state = try? store.memberState(id, requester.address), state.revision == prior.memberRevision, state.authorized,
             bridges(id) == prior.bridges
-        else { return nil }
-        return prior
+        else { return (nil, network) }
+        return (prior, network)
     }
 
     private func remember(_ answer: Issued, network id: NetworkID, member: Address) {
@@ -179,12 +185,14 @@ public final class Controller: NetworkControllerHook {
         case none
     }
 
-    private func decide(network id: NetworkID, requester: Identity, metadata: ConfigDictionary, now: Int64) -> Decision {
+    private func decide(
+        network id: NetworkID, requester: Identity, metadata: ConfigDictionary, read: ControllerNetwork?, now: Int64
+    ) -> Decision {
         guard id.controller == identity.address else { return .refused(.objectNotFound) }
         let network: ControllerNetwork
         var degraded = false
         do {
-            guard let n = try store.network(id) else { return .refused(.objectNotFound) }
+            guard let n = try read ?? store.network(id) else { return .refused(.objectNotFound) }
             network = n
             lastNetworks[id] = n
         } catch {
