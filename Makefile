@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs: `make demo` (the main job) and `make test` (every test).
 SWIFT ?= swift
 
-.PHONY: test build release deps demo bench fuzz clean
+.PHONY: test build release deps demo demo-stop bench bench-backplane fuzz clean
 
 # Installs the Debian packages the build and tests need, then builds and runs every test.
 test: deps
@@ -21,9 +21,22 @@ deps:
 bench: release
 	.build/release/sixplane bench
 
-demo:
-	@echo "The multi-host 6PLANE backplane demo arrives with the backplane issue; nothing to run yet." >&2
-	@exit 1
+# The main job: a root, a controller and three hosts in network namespaces, each with its own Docker engine given its
+# /80, two containers per host, a ping6 matrix across them, then teardown. DEMO_ARGS=--keep leaves it running.
+demo: deps
+	$(SWIFT) build --product sixplane
+	$(SWIFT) build --product sixplane-lab
+	.build/debug/sixplane-lab demo $(DEMO_ARGS)
+
+# Stops a demo left running with --keep (and any lab a failed test left).
+demo-stop:
+	.build/debug/sixplane-lab stop
+
+# iperf3 host to host over Sixplane and over the raw underlay, with the daemons' CPU, on a release build.
+bench-backplane: deps
+	$(SWIFT) build -c release --product sixplane
+	$(SWIFT) build -c release --product sixplane-lab
+	.build/release/sixplane-lab bench $(BENCH_ARGS)
 
 # libFuzzer over every parser for FUZZ_SECONDS (default 300); see scripts/fuzz.sh.
 fuzz:

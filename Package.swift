@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sixplane", targets: ["sixplane"]),
+        .executable(name: "sixplane-lab", targets: ["sixplane-lab"]),
         .library(name: "SixplaneCore", targets: ["SixplaneCore"]),
     ],
     dependencies: [
@@ -91,7 +92,13 @@ let package = Package(
         ),
         .target(
             name: "SixplaneLab",
-            dependencies: ["SixplaneDaemon"]
+            dependencies: ["SixplaneCore", "SixplaneDaemon"]
+        ),
+        .executableTarget(
+            name: "sixplane-lab",
+            dependencies: [
+                "SixplaneCore", "SixplaneDaemon", "SixplaneLab", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(
             name: "SixplaneTestSupport",

@@ -17,6 +17,8 @@ public final class Lab: @unchecked Sendable {
     public let subnet: Int
     private var namespaces: [String] = []
     private var torndown = false
+    /// Leave everything running at teardown (`sixplane-lab demo --keep`; `SIXPLANE_KEEP_LAB=1` for a failed test).
+    public var keep = ProcessInfo.processInfo.environment["SIXPLANE_KEEP_LAB"] != nil
 
     public var switchNamespace: String { "\(tag)-sw" }
 
@@ -27,8 +29,7 @@ public final class Lab: @unchecked Sendable {
         tag = "\(Self.namePrefix)\(getpid() % 100_000)\(Self.nextLetter())"
         directory = "/tmp/sixplane-lab-\(tag)"
         Self.removeStale()
-        Self.removeNamespaces(prefix: tag + "-")
-        try? FileManager.default.removeItem(atPath: directory)
+        Self.removeLab(tag: tag)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try addNamespace(switchNamespace)
         try sh("ip", "-n", switchNamespace, "link", "add", "br0", "type", "bridge")
@@ -47,13 +48,45 @@ public final class Lab: @unchecked Sendable {
         }
     }
 
-    /// Namespaces of labs whose process has exited: their daemons are killed and the namespaces deleted.
-    public static func removeStale() {
-        for ns in listNamespaces() where ns.hasPrefix(namePrefix) {
-            let digits = ns.dropFirst(namePrefix.count).prefix { $0.isNumber }
+    /// Labs whose process has exited (a failed run, a demo left running with `--keep`): everything running in their
+    /// namespaces is killed, the namespaces deleted, their Docker mounts and folders removed. Returns their tags.
+    @discardableResult
+    public static func removeStale() -> [String] {
+        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("sixplane-lab-") }
+        let runs = ((try? FileManager.default.contentsOfDirectory(atPath: "/run")) ?? []).filter { $0.hasPrefix(namePrefix) }
+        let names = listNamespaces() + folders.map { String($0.dropFirst("sixplane-lab-".count)) } + runs
+        var stale: Set<String> = []
+        for name in names where name.hasPrefix(namePrefix) {
+            let digits = name.dropFirst(namePrefix.count).prefix { $0.isNumber }
             guard let pid = Int32(digits) else { continue }
-            if pid != getpid() % 100_000 && !processAlive(pid) { removeNamespace(ns) }
+            if pid != getpid() % 100_000 && !processAlive(pid) { stale.insert(String(name.prefix { $0 != "-" })) }
         }
+        for tag in stale { removeLab(tag: tag) }
+        return stale.sorted()
+    }
+
+    /// Deletes a lab's namespaces (children first: container namespaces carry their host's name), then its engines'
+    /// mounts and its folders.
+    static func removeLab(tag: String) {
+        for ns in listNamespaces().filter({ $0.hasPrefix(tag + "-") }).sorted(by: { $0.count > $1.count }) { removeNamespace(ns) }
+        let directory = "/tmp/sixplane-lab-\(tag)"
+        // Engines killed with their namespace leave their data root and their containers' namespace files mounted.
+        unmountAll { $0.hasPrefix(directory + "/") || $0.hasPrefix("/run/\(tag)-") }
+        for run in (try? FileManager.default.contentsOfDirectory(atPath: "/run")) ?? [] where run.hasPrefix(tag + "-") {
+            try? FileManager.default.removeItem(atPath: "/run/\(run)")
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Lazily unmounts every mount point `matching`, deepest first (from /proc/self/mountinfo; field 5 is the mount
+    /// point, with spaces escaped as \\040, which lab paths never have).
+    static func unmountAll(matching: (String) -> Bool) {
+        let info = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let points = info.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && matching(String(fields[4])) ? String(fields[4]) : nil
+        }
+        for point in points.reversed() { _ = Spawn.run(["umount", "-l", point]) }
     }
 
     static func processAlive(_ pid: Int32) -> Bool {
@@ -64,10 +97,6 @@ public final class Lab: @unchecked Sendable {
 
     static func listNamespaces() -> [String] {
         Spawn.run(["ip", "netns", "list"]).output.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
-    }
-
-    static func removeNamespaces(prefix: String) {
-        for ns in listNamespaces() where ns.hasPrefix(prefix) { removeNamespace(ns) }
     }
 
     /// Kills what runs in the namespace, then deletes it.
@@ -81,7 +110,7 @@ public final class Lab: @unchecked Sendable {
         _ = Spawn.run(["ip", "netns", "delete", ns])
     }
 
-    func addNamespace(_ ns: String) throws(LabError) {
+    public func addNamespace(_ ns: String) throws(LabError) {
         try sh("ip", "netns", "add", ns)
         namespaces.append(ns)
         try sh("ip", "-n", ns, "link", "set", "lo", "up")
@@ -152,8 +181,8 @@ public final class Lab: @unchecked Sendable {
     /// Stops every daemon (SIGTERM, then SIGKILL) and deletes the namespaces. Safe to call twice.
     public func teardown() {
         guard !torndown else { return }
-        // For looking at a failed run: the lab stays up (the next lab removes it).
-        if ProcessInfo.processInfo.environment["SIXPLANE_KEEP_LAB"] != nil { return }
+        // For looking at it: the lab stays up (the next lab, or `sixplane-lab stop`, removes it).
+        if keep { return }
         torndown = true
         for host in hosts.values {
             host.docker.stop()
@@ -164,7 +193,7 @@ public final class Lab: @unchecked Sendable {
     }
 
     /// Runs a command that must succeed.
-    func sh(_ argv: String...) throws(LabError) {
+    public func sh(_ argv: String...) throws(LabError) {
         let r = Spawn.run(argv)
         guard r.status == 0 else { throw LabError("\(argv.joined(separator: " ")) failed (\(r.status)): \(r.output)") }
     }

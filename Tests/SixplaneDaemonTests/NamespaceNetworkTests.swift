@@ -11,41 +11,13 @@ import Testing
 /// does the routing. Needs root (CI runs as root).
 @Suite(.serialized, .enabled(if: getuid() == 0, "network namespaces need root"))
 struct NamespaceNetworkTests {
-    /// Polls `condition` every 200 ms for up to `seconds`.
-    static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(200_000)
-        }
-        return condition()
-    }
+    static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool { Lab.eventually(seconds, condition) }
 
-    /// root, ctl, a, b with a private planet whose only root is `root`; all daemons started and online.
+    /// root, ctl and the members with a private planet whose only root is `root`; all daemons started and online.
     static func makeLab(subnet: Int, members: [String] = ["a", "b"], natted: Set<String> = []) throws -> Lab {
         let lab = try Lab(sixplane: Command.sixplane, subnet: subnet)
         do {
-            let root = try lab.addHost("root", index: 1)
-            try lab.addHost("ctl", index: 2)
-            for (i, name) in members.enumerated() {
-                if natted.contains(name) { try lab.addNATHost(name, index: 3 + i) } else { try lab.addHost(name, index: 3 + i) }
-            }
-            let made = Spawn.run([Command.sixplane, "idtool", "generate", root.home + "/identity.secret", root.home + "/identity.public"])
-            #expect(made.status == 0, "\(made.output)")
-            let world = Spawn.run([
-                Command.sixplane, "mkworld", "--key", lab.directory + "/world.c25519",
-                "--root", "\(root.home)/identity.public=\(root.underlayIPv4)/9993", "--out", lab.directory + "/planet",
-            ])
-            #expect(world.status == 0 && world.output.contains("wrote planet"), "\(world.output)")
-            for host in lab.hosts.values {
-                try FileManager.default.copyItem(atPath: lab.directory + "/planet", toPath: host.home + "/planet")
-            }
-            for name in ["root", "ctl"] + members { try lab.hosts[name]!.start() }
-            for name in ["ctl"] + members {
-                let host = lab.hosts[name]!
-                let online = eventually(30) { host.sixplane("info").output.hasSuffix("ONLINE\n") }
-                #expect(online, "\(name) not online through the private root: \(host.sixplane("info").output) \(host.tail())")
-            }
+            try lab.startWorld(members: members, natted: natted)
             return lab
         } catch {
             lab.teardown()
@@ -53,25 +25,10 @@ struct NamespaceNetworkTests {
         }
     }
 
-    /// Creates a 6PLANE network (RFC4193 and an IPv4 pool too) on ctl, joins and authorizes the members, and waits
-    /// until each has its config and tap.
+    /// A 6PLANE network (RFC4193 and an IPv4 pool too) on ctl, the members joined, authorized and configured.
     static func makeNetwork(_ lab: Lab, members: [String]) throws -> NetworkID {
-        let ctl = lab.hosts["ctl"]!
-        let created = ctl.sixplane("network", "create", "--name", "lab", "--rfc4193", "--ipv4-pool", "10.147.17.0/24")
-        #expect(created.status == 0, "\(created.output)")
-        let nwid = try NetworkID(hex: created.output.trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect(nwid.controller.description == ctl.address)
-        for name in members {
-            let joined = lab.hosts[name]!.sixplane("join", "\(nwid)")
-            #expect(joined.output == "200 join OK\n", "\(joined.output)")
-            let authorized = ctl.sixplane("member", "authorize", "\(nwid)", lab.hosts[name]!.address!)
-            #expect(authorized.status == 0, "\(authorized.output)")
-        }
-        for name in members {
-            let host = lab.hosts[name]!
-            let ok = eventually(20) { host.sixplane("get", "\(nwid)", "status").output == "OK\n" }
-            #expect(ok, "\(name) got no config: \(host.sixplane("listnetworks").output) \(host.tail())")
-        }
+        let nwid = try lab.createNetwork(members: members)
+        #expect(nwid.controller.description == lab.hosts["ctl"]!.address)
         return nwid
     }
 

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import SixplaneCore
+import SixplaneDaemon
+import SixplaneLab
+
+/// iperf3 TCP between two lab hosts, over Sixplane (6PLANE addresses) and over the raw underlay (the veth bridge)
+/// in the same run, one and four streams, with the CPU the two daemons used. Not a test: it reports figures.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "iperf3 host to host over Sixplane and over the raw underlay, with daemon CPU.")
+
+    @Option(help: "Seconds per iperf3 run.")
+    var seconds = 10
+
+    @Option(help: "Parallel stream counts to measure.")
+    var streams: [Int] = [1, 4]
+
+    @Option(help: "The sixplane binary (default: the one next to this program; use a release build).")
+    var sixplane: String?
+
+    func validate() throws {
+        guard (1...300).contains(seconds) else { throw ValidationError("--seconds must be 1 to 300") }
+        guard !streams.isEmpty, streams.allSatisfy({ (1...64).contains($0) }) else { throw ValidationError("--streams must be 1 to 64") }
+    }
+
+    struct Run {
+        var path: String
+        var streams: Int
+        var bitsPerSecond: Double
+        var retransmits: Int
+        var cpu: [Double]  // percent of one core, per daemon
+    }
+
+    func run() throws {
+        try LabSetup.requireRoot()
+        guard Spawn.run(["iperf3", "--version"]).status == 0 else { throw ValidationError("iperf3 is missing: scripts/install-deps.sh installs it") }
+        let binary = try LabSetup.sixplanePath(sixplane)
+        let lab = try Lab(sixplane: binary, subnet: 71)
+        let signals = LabSetup.tearDownOnSignals(lab)
+        defer { withExtendedLifetime(signals) { lab.teardown() } }
+        LabSetup.step("a root, a controller and hosts a, b in namespaces; a 6PLANE network between a and b")
+        try lab.startWorld(members: ["a", "b"])
+        let nwid = try lab.createNetwork(members: ["a", "b"], name: "bench")
+        let a = lab.hosts["a"]!, b = lab.hosts["b"]!
+        guard let bHex = b.address, let bNode = try? Address(hex: bHex) else { throw LabError("b has no identity") }
+        let overlay = "\(SixPlane(network: nwid, node: bNode).address)"
+        guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", overlay]).status == 0 }) else {
+            throw LabError("a cannot reach b over 6PLANE: \(a.tail())")
+        }
+        // A few more so that the direct path is up and the root no longer relays.
+        _ = a.run(["ping", "-6", "-c", "5", "-i", "0.2", overlay])
+        let server = b.run(["iperf3", "-s", "-D"])
+        guard server.status == 0 else { throw LabError("iperf3 server: \(server.output)") }
+        guard Lab.eventually(5, { b.run(["sh", "-c", "ss -ltn | grep -q ':5201 '"]).status == 0 }) else { throw LabError("iperf3 server not listening") }
+
+        let daemons = [a.pid, b.pid].compactMap { $0 }
+        var runs: [Run] = []
+        for count in streams {
+            for (path, target) in [("underlay", b.underlayIPv4), ("sixplane", overlay)] {
+                LabSetup.step("\(path): iperf3 -c \(target) -t \(seconds) -P \(count)")
+                let before = daemons.map(Self.cpuTicks), started = Date()
+                let r = a.run(["iperf3", "-c", target, "-t", String(seconds), "-P", String(count), "-J"])
+                let elapsed = Date().timeIntervalSince(started)
+                let after = daemons.map(Self.cpuTicks)
+                guard r.status == 0, let result = Self.result(r.output) else {
+                    throw LabError("iperf3 over \(path) failed: \(r.output.suffix(400))")
+                }
+                let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+                let cpu = zip(before, after).map { (Double($1 - $0) / ticks) / elapsed * 100 }
+                runs.append(Run(path: path, streams: count, bitsPerSecond: result.bitsPerSecond, retransmits: result.retransmits, cpu: cpu))
+            }
+        }
+        report(runs, binary: binary)
+    }
+
+    func report(_ runs: [Run], binary: String) {
+        print("\nTCP host to host (iperf3, \(seconds) s per run), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(binary)\n")
+        print("streams  underlay (veth)   sixplane (6PLANE)  ratio    retransmits (underlay, sixplane)  daemon CPU (a, b; % of a core)")
+        for count in streams {
+            guard let raw = runs.first(where: { $0.streams == count && $0.path == "underlay" }),
+                let overlay = runs.first(where: { $0.streams == count && $0.path == "sixplane" })
+            else { continue }
+            let cpu = overlay.cpu.map { String(format: "%.0f", $0) }.joined(separator: ", ")
+            let ratio = String(format: "%.1f %%", overlay.bitsPerSecond / raw.bitsPerSecond * 100)
+            print(pad("\(count)", 9) + pad(Self.rate(raw.bitsPerSecond), 18) + pad(Self.rate(overlay.bitsPerSecond), 19) + pad(ratio, 9)
+                    + pad("\(raw.retransmits), \(overlay.retransmits)", 34) + cpu)
+        }
+    }
+
+    static func rate(_ bps: Double) -> String { String(format: "%.2f Gbit/s", bps / 1e9) }
+
+    /// The receiver's rate and the sender's TCP retransmissions from iperf3's JSON (`end.sum_received`, `end.sum_sent`).
+    static func result(_ json: String) -> (bitsPerSecond: Double, retransmits: Int)? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+            let end = object["end"] as? [String: Any], let received = end["sum_received"] as? [String: Any],
+            let bps = (received["bits_per_second"] as? NSNumber)?.doubleValue
+        else { return nil }
+        let sent = end["sum_sent"] as? [String: Any]
+        return (bps, (sent?["retransmits"] as? NSNumber)?.intValue ?? 0)
+    }
+
+    /// utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat, counted after the name).
+    static func cpuTicks(_ pid: pid_t) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3), so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
+    }
+}
