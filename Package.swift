@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The Linux calls Swift cannot make (ioctl is variadic): TAP devices.
+        // The Linux calls Swift cannot make (ioctl is variadic, CMSG is macros): TAP devices, UDP GSO.
         .target(name: "CSixplaneTap"),
         .target(
             name: "SixplaneDaemon",

@@ -34,6 +34,9 @@ public final class Lab: @unchecked Sendable {
         try addNamespace(switchNamespace)
         try sh("ip", "-n", switchNamespace, "link", "add", "br0", "type", "bridge")
         try sh("ip", "-n", switchNamespace, "link", "set", "br0", "up")
+        // The bridge stands for a switch: where Docker has loaded br_netfilter, bridged frames would otherwise go
+        // through iptables too (the keys exist only with that module).
+        _ = Spawn.run(["ip", "netns", "exec", switchNamespace, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-ip6tables=0"])
     }
 
     deinit { teardown() }

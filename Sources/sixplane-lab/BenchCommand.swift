@@ -30,6 +30,7 @@ struct BenchCommand: ParsableCommand {
         var bitsPerSecond: Double
         var retransmits: Int
         var cpu: [Double]  // percent of one core, per daemon
+        var machine: Double  // percent of all cores busy
     }
 
     func run() throws {
@@ -59,16 +60,17 @@ struct BenchCommand: ParsableCommand {
         for count in streams {
             for (path, target) in [("underlay", b.underlayIPv4), ("sixplane", overlay)] {
                 LabSetup.step("\(path): iperf3 -c \(target) -t \(seconds) -P \(count)")
-                let before = daemons.map(Self.cpuTicks), started = Date()
+                let before = daemons.map(Self.cpuTicks), machineBefore = Self.machineTicks(), started = Date()
                 let r = a.run(["iperf3", "-c", target, "-t", String(seconds), "-P", String(count), "-J"])
                 let elapsed = Date().timeIntervalSince(started)
-                let after = daemons.map(Self.cpuTicks)
+                let after = daemons.map(Self.cpuTicks), machineAfter = Self.machineTicks()
                 guard r.status == 0, let result = Self.result(r.output) else {
                     throw LabError("iperf3 over \(path) failed: \(r.output.suffix(400))")
                 }
                 let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
                 let cpu = zip(before, after).map { (Double($1 - $0) / ticks) / elapsed * 100 }
-                runs.append(Run(path: path, streams: count, bitsPerSecond: result.bitsPerSecond, retransmits: result.retransmits, cpu: cpu))
+                runs.append(Run(path: path, streams: count, bitsPerSecond: result.bitsPerSecond, retransmits: result.retransmits, cpu: cpu,
+                        machine: Double(machineAfter.busy - machineBefore.busy) / Double(max(1, machineAfter.total - machineBefore.total)) * 100))
             }
         }
         report(runs, binary: binary)
@@ -76,7 +78,7 @@ struct BenchCommand: ParsableCommand {
 
     func report(_ runs: [Run], binary: String) {
         print("\nTCP host to host (iperf3, \(seconds) s per run), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(binary)\n")
-        print("streams  underlay (veth)   sixplane (6PLANE)  ratio    retransmits (underlay, sixplane)  daemon CPU (a, b; % of a core)")
+        print("streams  underlay (veth)   sixplane (6PLANE)  ratio    retransmits (underlay, sixplane)  daemon CPU (a, b; % of a core)  machine busy")
         for count in streams {
             guard let raw = runs.first(where: { $0.streams == count && $0.path == "underlay" }),
                 let overlay = runs.first(where: { $0.streams == count && $0.path == "sixplane" })
@@ -84,7 +86,7 @@ struct BenchCommand: ParsableCommand {
             let cpu = overlay.cpu.map { String(format: "%.0f", $0) }.joined(separator: ", ")
             let ratio = String(format: "%.1f %%", overlay.bitsPerSecond / raw.bitsPerSecond * 100)
             print(pad("\(count)", 9) + pad(Self.rate(raw.bitsPerSecond), 18) + pad(Self.rate(overlay.bitsPerSecond), 19) + pad(ratio, 9)
-                    + pad("\(raw.retransmits), \(overlay.retransmits)", 34) + cpu)
+                    + pad("\(raw.retransmits), \(overlay.retransmits)", 34) + pad(cpu, 31) + String(format: "%.0f %%", overlay.machine))
         }
     }
 
@@ -98,6 +100,15 @@ struct BenchCommand: ParsableCommand {
         else { return nil }
         let sent = end["sum_sent"] as? [String: Any]
         return (bps, (sent?["retransmits"] as? NSNumber)?.intValue ?? 0)
+    }
+
+    /// Busy and total clock ticks of all cores (the `cpu` line of /proc/stat; idle and iowait are not busy).
+    static func machineTicks() -> (busy: Int, total: Int) {
+        let stat = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+        let fields = (stat.split(separator: "\n").first ?? "").split(separator: " ").dropFirst().compactMap { Int($0) }
+        guard fields.count >= 5 else { return (0, 0) }
+        let total = fields.reduce(0, +)
+        return (total - fields[3] - fields[4], total)
     }
 
     /// utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat, counted after the name).

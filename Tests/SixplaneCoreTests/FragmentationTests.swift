@@ -53,6 +53,33 @@ import Testing
         }
     }
 
+    @Test(arguments: [100, 1432, 1433, 2086, 2848, 5000, Packet.maxSendableLength])
+    func evenSplitsKeepTheCountAndReassemble(length: Int) {
+        let original = Self.packet(length: length, seed: UInt64(length))
+        let size = Fragmentation.evenPieceSize(length: length)
+        var out = [UInt8](repeating: 0, count: length + 7 * Fragmentation.headerLength)
+        let written = original.withUnsafeBytes { p in out.withUnsafeMutableBytes { Fragmentation.write(p, pieceSize: size, into: $0) } }
+        #expect(written.datagrams == Fragmentation.datagramCount(length: length), "as many datagrams as ZeroTier's split")
+        #expect(written.bytes == length + (written.datagrams - 1) * Fragmentation.headerLength)
+        let parts = stride(from: 0, to: written.bytes, by: size).map { Array(out[$0..<min($0 + size, written.bytes)]) }
+        #expect(parts.count == written.datagrams)
+        #expect(parts.dropLast().allSatisfy { $0.count == size } && parts.last!.count <= size && size <= Packet.defaultPhysicalMTU)
+        #expect(size - parts.last!.count < written.datagrams, "as even as the length allows")
+        guard written.datagrams > 1 else {
+            #expect(parts == [original], "a packet that fits goes whole")
+            return
+        }
+        var rng = SeededGenerator(seed: 3)
+        let (delivered, _) = Self.feed(Reassembler(), parts.shuffled(using: &rng))
+        #expect(delivered == [original])
+        // ZeroTier's split written the same way is what `split` gives.
+        do {
+            var zt = [UInt8](repeating: 0, count: out.count)
+            let n = original.withUnsafeBytes { p in zt.withUnsafeMutableBytes { Fragmentation.write(p, pieceSize: Packet.defaultPhysicalMTU, into: $0) } }
+            #expect(Array(zt[..<n.bytes]) == Fragmentation.split(original).flatMap { $0 })
+        }
+    }
+
     @Test func incompletePacketsExpire() {
         let parts = Fragmentation.split(Self.packet(length: 3000))
         let r = Reassembler(capacity: 4, timeout: 1000)

@@ -60,6 +60,49 @@ import Testing
         #expect(direct, "a learned b's direct path")
     }
 
+    @Test func aBurstOfFullFramesLeavesInOneHostCall() throws {
+        let w = Self.make()
+        w.sim.run(for: 2_000)
+        #expect(w.join(w.a, w.b))
+        let aPlane = SixPlane(network: w.network, node: w.a.node.address), bPlane = SixPlane(network: w.network, node: w.b.node.address)
+        let aMAC = MAC(node: w.a.node.address, network: w.network), bMAC = MAC(node: w.b.node.address, network: w.network)
+        func frame(_ id: UInt16, padding: Int) -> EthernetFrame {
+            TestFrames.ping6(from: aPlane.address, to: bPlane.address, sourceMAC: aMAC, destinationMAC: bMAC, id: id, padding: padding)
+        }
+        // A first frame pushes a's credentials and brings up the direct path.
+        w.a.node.receive(frame: frame(0, padding: 0), network: w.network, now: w.sim.now)
+        let direct = w.sim.run(until: {
+            w.a.node.topology.peers[w.b.node.address]?.paths.contains { $0.isAlive(w.sim.now) } == true
+        }, timeout: 30_000)
+        #expect(direct)
+        w.sim.run(for: 2_000)
+        w.b.clearDelivered()
+        w.a.segmentCalls.removeAll()
+
+        // Ten frames of the tap's full 2800-byte MTU: each packet needs two datagrams, split evenly, so all twenty
+        // have one size and go to the host in one call (one sendmsg with UDP GSO in the daemon).
+        let frames = (1...10).map { frame(UInt16($0), padding: 2800 - 40 - 16) }
+        #expect(frames[0].payload.count == 2800)
+        w.a.node.receive(frames: frames, network: w.network, now: w.sim.now)
+        let call = try #require(w.a.segmentCalls.first)
+        #expect(w.a.segmentCalls.count == 1, "\(w.a.segmentCalls)")
+        #expect(call.datagrams == 20 && call.bytes == 20 * call.segmentSize && call.segmentSize <= Packet.defaultPhysicalMTU)
+        w.sim.run(for: 1_000)
+        // (The simulation delays each datagram at random, so the order may change on the way.)
+        let got = w.b.delivered.filter { $0.frame.source == aMAC }.map(\.frame.payload)
+        #expect(got.count == frames.count && Set(got) == Set(frames.map(\.payload)), "b got every frame, whole: \(got.count)")
+
+        // Frames of different sizes still arrive; each size change starts another call.
+        w.a.segmentCalls.removeAll()
+        w.b.clearDelivered()
+        let mixed = [frame(11, padding: 2000), frame(12, padding: 2000), frame(13, padding: 10), frame(14, padding: 2700)]
+        w.a.node.receive(frames: mixed, network: w.network, now: w.sim.now)
+        #expect(w.a.segmentCalls.map(\.datagrams) == [4, 1, 2], "\(w.a.segmentCalls)")
+        w.sim.run(for: 1_000)
+        let gotMixed = w.b.delivered.filter { $0.frame.source == aMAC }.map(\.frame.payload)
+        #expect(gotMixed.count == mixed.count && Set(gotMixed) == Set(mixed.map(\.payload)))
+    }
+
     @Test func neighborSolicitationsAreAnsweredLocally() throws {
         let w = Self.make(seed: 2)
         w.sim.run(for: 1_000)

@@ -1,8 +1,11 @@
 #ifndef CSIXPLANE_TAP_H
 #define CSIXPLANE_TAP_H
 
-/* The few Linux calls Swift cannot make itself (ioctl is variadic): open a TAP device, set its MAC and MTU,
-   bring it up or down. Each returns 0 (or a file descriptor) on success and -errno on failure. */
+/* The few Linux calls Swift cannot make itself (ioctl is variadic, the CMSG macros are macros): open a TAP device,
+   set its MAC and MTU, bring it up or down; send UDP datagrams with GSO. Each returns 0 (or a file descriptor, or a
+   byte count) on success and -errno on failure. */
+
+struct sockaddr;
 
 /* Opens /dev/net/tun as a TAP (IFF_TAP | IFF_NO_PI) named `name` (at most 15 bytes), non-blocking. */
 int sixplane_tap_open(const char *name);
@@ -14,5 +17,10 @@ int sixplane_tap_set_mtu(const char *name, int mtu);
 
 /* Sets or clears IFF_UP (and IFF_MULTICAST with it). */
 int sixplane_tap_set_up(const char *name, int up);
+
+/* One sendmsg of `length` bytes that the kernel cuts into datagrams of `segment_size` bytes (the last may be
+   shorter) to one address: UDP_SEGMENT, Linux 4.18 and later. Returns the bytes sent or -errno. */
+long sixplane_send_segments(int fd, const void *data, unsigned long length, unsigned short segment_size,
+                            const struct sockaddr *address, unsigned int address_length);
 
 #endif

@@ -1,6 +1,17 @@
 extension Node {
     // MARK: From the tap
 
+    /// A burst of frames read from the tap of `network` at once: each as `receive(frame:)`, with the datagrams for one
+    /// peer handed to the host together at the end (or when the next one goes elsewhere).
+    public func receive(frames: some Sequence<EthernetFrame>, network id: NetworkID, now: Int64) {
+        batching = true
+        defer {
+            batching = false
+            flushTransmits()
+        }
+        for frame in frames { receive(frame: frame, network: id, now: now) }
+    }
+
     /// The host read a frame from the tap of `network`.
     public func receive(frame: EthernetFrame, network id: NetworkID, now: Int64) {
         guard let network = networks[id], let config = network.config else {
@@ -60,13 +71,42 @@ extension Node {
         }
         guard rulesAllow(config, frame, from: address, to: member, inbound: false) else { return }
         statistics.framesOut[id, default: 0] += 1
-        let message = Message.frame(Frame(network: id, etherType: frame.etherType, data: frame.payload))
         if let peer = topology.peers[member] {
             pushCredentialsIfNeeded(network, to: peer, now: now)
-            send(message, to: peer, now: now)
+            frame.payload.withUnsafeBytes { sendFrame(network: id, etherType: frame.etherType, payload: $0, to: peer, now: now) }
         } else {
-            send(message, toAddress: member, now: now)
+            send(.frame(Frame(network: id, etherType: frame.etherType, data: frame.payload)), toAddress: member, now: now)
         }
+    }
+
+    /// A FRAME built and armored in the node's scratch buffer: the same packet `send(.frame(…))` makes (FRAMEs are
+    /// not compressed), without a message, a payload array or a packet array per frame.
+    func sendFrame(network id: NetworkID, etherType: UInt16, payload: UnsafeRawBufferPointer, to peer: Peer, now: Int64) {
+        let length = Packet.payloadOffset + 10 + payload.count
+        guard length <= sealScratch.count else {
+            drop(.oversize)
+            return
+        }
+        let packetID = random(), destination = peer.address.rawValue, source = address.rawValue
+        let suite = peer.preferredSuite, keys = peer.keys
+        let sent = sealScratch.withUnsafeMutableBytes { scratch in
+            let packet = UnsafeMutableRawBufferPointer(rebasing: scratch[..<length])
+            packet.storeBytes(of: packetID.bigEndian, toByteOffset: 0, as: UInt64.self)
+            for i in 0..<5 {
+                packet[Packet.destinationOffset + i] = UInt8(truncatingIfNeeded: destination >> UInt64(32 - 8 * i))
+                packet[Packet.sourceOffset + i] = UInt8(truncatingIfNeeded: source >> UInt64(32 - 8 * i))
+            }
+            packet[Packet.flagsOffset] = length > Packet.defaultPhysicalMTU ? Packet.flagFragmented : 0
+            packet.storeBytes(of: UInt64(0), toByteOffset: Packet.flagsOffset + 1, as: UInt64.self)
+            packet[Packet.verbOffset] = Verb.frame.rawValue
+            packet.storeBytes(of: id.rawValue.bigEndian, toByteOffset: Packet.payloadOffset, as: UInt64.self)
+            packet[Packet.payloadOffset + 8] = UInt8(etherType >> 8)
+            packet[Packet.payloadOffset + 9] = UInt8(truncatingIfNeeded: etherType)
+            UnsafeMutableRawBufferPointer(rebasing: packet[(Packet.payloadOffset + 10)...]).copyMemory(from: payload)
+            PacketArmor.armor(packet, suite: suite, keys: keys)
+            return transmit(UnsafeRawBufferPointer(packet), to: peer, now: now)
+        }
+        if sent { statistics.packetsOut[Int(Verb.frame.rawValue)] += 1 }
     }
 
     /// The target of an IPv4 ARP request (Ethernet/IPv4, opcode 1), which picks the multicast group.

@@ -79,7 +79,7 @@ extension Node {
         forwarded[hopsOffset] = (forwarded[hopsOffset] & 0xf8) | (hops + 1)
         if let peer = topology.peers[destination], let path = peer.bestPath(now), path.isAlive(now) {
             statistics.relayed += 1
-            sendRaw(forwarded, to: path.address, localSocket: path.localSocket, now: now)
+            sendDatagram(forwarded, to: path.address, localSocket: path.localSocket)
             if !isFragment {
                 let source = Address(bytes: datagram[Packet.sourceOffset..<Packet.flagsOffset])
                 unite(source, destination, now: now)
@@ -88,7 +88,7 @@ extension Node {
             path.address != address
         {
             statistics.relayed += 1
-            sendRaw(forwarded, to: path.address, localSocket: path.localSocket, now: now)
+            sendDatagram(forwarded, to: path.address, localSocket: path.localSocket)
         } else {
             drop(.noRoute)
         }

@@ -47,20 +47,25 @@ extension Node {
     /// Sends an armored packet over the peer's best path, or through a root if it has none.
     @discardableResult
     func transmit(_ packet: [UInt8], to peer: Peer, now: Int64, via explicit: (InetAddress, Int)? = nil) -> Bool {
+        packet.withUnsafeBytes { transmit($0, to: peer, now: now, via: explicit) }
+    }
+
+    @discardableResult
+    func transmit(_ packet: UnsafeRawBufferPointer, to peer: Peer, now: Int64, via explicit: (InetAddress, Int)? = nil) -> Bool {
         if let (address, socket) = explicit {
-            sendRaw(packet, to: address, localSocket: socket, now: now)
+            sendRaw(packet, to: address, localSocket: socket)
             if let i = peer.pathIndex(address, socket) { peer.paths[i].lastSend = now }
             peer.lastSend = now
             return true
         }
         if let path = peer.bestPath(now) {
-            sendRaw(packet, to: path.address, localSocket: path.localSocket, now: now)
+            sendRaw(packet, to: path.address, localSocket: path.localSocket)
             if let i = peer.pathIndex(path.address, path.localSocket) { peer.paths[i].lastSend = now }
             peer.lastSend = now
             return true
         }
         if let root = topology.bestRoot(now, excluding: peer.address), let path = root.bestPath(now) {
-            sendRaw(packet, to: path.address, localSocket: path.localSocket, now: now)
+            sendRaw(packet, to: path.address, localSocket: path.localSocket)
             peer.lastSend = now
             return true
         }
@@ -68,16 +73,31 @@ extension Node {
         return false
     }
 
-    /// Hands datagrams to the host, splitting packets larger than the physical MTU into fragments.
+    /// Hands a packet's datagrams to the host, split evenly when it is larger than the physical MTU. While a burst of
+    /// tap frames is handled they wait in `transmitBatch`, so that one host call sends all of those to one peer.
     func sendRaw(_ packet: [UInt8], to address: InetAddress, localSocket: Int, now: Int64) {
-        let pieces =
-            packet.count > Packet.defaultPhysicalMTU
-            ? Fragmentation.split(packet, mtu: Packet.defaultPhysicalMTU) : [packet]
-        for piece in pieces {
-            statistics.datagramsOut += 1
-            statistics.bytesOut += piece.count
-            _ = piece.withUnsafeBytes { host.send(datagram: $0, to: address, localSocket: localSocket, ttl: nil) }
-        }
+        packet.withUnsafeBytes { sendRaw($0, to: address, localSocket: localSocket) }
+    }
+
+    func sendRaw(_ packet: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int) {
+        if !transmitBatch.accepts(length: packet.count, to: address, localSocket: localSocket) { flushTransmits() }
+        let written = transmitBatch.append(packet, to: address, localSocket: localSocket)
+        statistics.datagramsOut += written.datagrams
+        statistics.bytesOut += written.bytes
+        if !batching { flushTransmits() }
+    }
+
+    /// A datagram forwarded as it came (a root relaying a packet or a fragment): never split again.
+    func sendDatagram(_ datagram: [UInt8], to address: InetAddress, localSocket: Int) {
+        flushTransmits()
+        statistics.datagramsOut += 1
+        statistics.bytesOut += datagram.count
+        _ = datagram.withUnsafeBytes { host.send(datagram: $0, to: address, localSocket: localSocket, ttl: nil) }
+    }
+
+    func flushTransmits() {
+        let host = self.host
+        transmitBatch.flush { host.send(segments: $0, segmentSize: $1, to: $2, localSocket: $3) }
     }
 
     /// HELLO to a peer at a specific address (path probing, roots, rendezvous).

@@ -40,6 +40,11 @@ public final class Node {
     /// As a controller: when each member last requested each network's config (LIKEs to the controller need it).
     var configRequesters: [NetworkID: [Address: Int64]] = [:]
     var nextPingCheck: Int64 = 0
+    /// Datagrams on their way out; held back only while a burst of tap frames is handled (`batching`).
+    let transmitBatch = TransmitBatch()
+    var batching = false
+    /// Where FRAMEs from the tap are built and armored: one packet's room, reused.
+    var sealScratch = [UInt8](repeating: 0, count: Packet.maxLength)
 
     public init(configuration: NodeConfiguration, host: NodeHost) {
         precondition(configuration.identity.hasSecret, "a node needs its secret key")

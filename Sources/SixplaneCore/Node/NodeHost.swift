@@ -6,6 +6,11 @@ public protocol NodeHost: AnyObject {
     @discardableResult
     func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool
 
+    /// Sends datagrams laid end to end in `segments`, each `segmentSize` bytes but the last (which may be shorter),
+    /// all to one address: the pieces of a packet, or of a burst of packets to one peer. A host with UDP GSO sends
+    /// them in one system call; the default sends them one by one.
+    func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int)
+
     /// Writes a frame to the tap of `network`.
     func deliver(
         network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer)
@@ -21,6 +26,22 @@ public protocol NodeHost: AnyObject {
 
     /// Something worth a log line or a metric.
     func event(_ event: NodeEvent)
+}
+
+extension NodeHost {
+    public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
+        sendOneByOne(segments: segments, segmentSize: segmentSize, to: address, localSocket: localSocket)
+    }
+
+    /// `send(datagram:)` for each of the segments.
+    public func sendOneByOne(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
+        var at = 0
+        while at < segments.count {
+            let end = min(at + segmentSize, segments.count)
+            send(datagram: UnsafeRawBufferPointer(rebasing: segments[at..<end]), to: address, localSocket: localSocket, ttl: nil)
+            at = end
+        }
+    }
 }
 
 /// A network as the host should configure it.

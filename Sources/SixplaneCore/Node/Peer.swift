@@ -39,13 +39,18 @@ public final class Peer {
 
     /// The path to send on: alive paths first, lowest latency; else any that has not expired.
     func bestPath(_ now: Int64) -> Path? {
-        let live = paths.filter { !$0.isExpired(now) }
-        return live.min { a, b in
-            let aa = a.isAlive(now), ba = b.isAlive(now)
-            if aa != ba { return aa }
-            let la = a.latency ?? 1000, lb = b.latency ?? 1000
-            return la != lb ? la < lb : a.lastReceive > b.lastReceive
+        // Alive before merely unexpired, then lower latency, then the most recently heard; the first of equals.
+        var best: Path?
+        for path in paths where !path.isExpired(now) {
+            guard let current = best else {
+                best = path
+                continue
+            }
+            let pa = path.isAlive(now), ca = current.isAlive(now)
+            let lp = path.latency ?? 1000, lc = current.latency ?? 1000
+            if pa != ca ? pa : lp != lc ? lp < lc : path.lastReceive > current.lastReceive { best = path }
         }
+        return best
     }
 
     func hasAlivePath(_ now: Int64) -> Bool { paths.contains { $0.isAlive(now) } }

@@ -32,6 +32,40 @@ public enum Fragmentation {
         return start..<min(length, start + slice)
     }
 
+    /// The size of every datagram but the last when a packet is split evenly rather than ZeroTier's way (a full
+    /// head and a short tail): the same number of datagrams, but a burst of equal packets becomes datagrams of one
+    /// size, which the kernel can send as one (UDP GSO). Receivers take heads of any size.
+    public static func evenPieceSize(length: Int, mtu: Int = Packet.defaultPhysicalMTU) -> Int {
+        let n = datagramCount(length: length, mtu: mtu)
+        guard n > 1 else { return length }
+        return (length + (n - 1) * headerLength + n - 1) / n
+    }
+
+    /// Writes the datagrams of an armored packet end to end into `out`, the head `pieceSize` bytes long (from
+    /// `evenPieceSize`, or the MTU for ZeroTier's split), each fragment `pieceSize` but the last. Returns the
+    /// number of datagrams and of bytes written; `out` must have room for `length + 16 × (datagrams − 1)`.
+    public static func write(
+        _ packet: UnsafeRawBufferPointer, pieceSize: Int, into out: UnsafeMutableRawBufferPointer
+    ) -> (datagrams: Int, bytes: Int) {
+        let total = datagramCount(length: packet.count, mtu: pieceSize)
+        precondition(total <= Packet.maxFragments, "a \(packet.count)-byte packet needs more than 7 datagrams")
+        precondition(out.count >= packet.count + (total - 1) * headerLength)
+        var at = 0
+        for n in 0..<total {
+            let r = range(number: n, length: packet.count, mtu: pieceSize)
+            if n > 0 {
+                out.baseAddress!.advanced(by: at).copyMemory(from: packet.baseAddress!, byteCount: 13)
+                out[at + 13] = indicator
+                out[at + 14] = UInt8(total << 4 | n)
+                out[at + 15] = packet[Packet.flagsOffset] & 0x07
+                at += headerLength
+            }
+            out.baseAddress!.advanced(by: at).copyMemory(from: packet.baseAddress!.advanced(by: r.lowerBound), byteCount: r.count)
+            at += r.count
+        }
+        return (total, at)
+    }
+
     /// Every datagram for an armored packet: the head, then fragments 1….
     public static func split(_ packet: [UInt8], mtu: Int = Packet.defaultPhysicalMTU) -> [[UInt8]] {
         let total = datagramCount(length: packet.count, mtu: mtu)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import CSixplaneTap
 import SixplaneController
 import SixplaneCore
 
@@ -31,6 +32,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     private var lastResync: Int64 = 0
     private var lastInterfaceScan: Int64 = 0
     private var stopped = false
+    /// Cleared when the kernel refuses UDP_SEGMENT.
+    private var gsoAvailable = true
 
     public init(
         loop: any EventLoop, home: Home, identity: Identity, netconf: NetworkConfigurator,
@@ -143,6 +146,32 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         return n >= 0
     }
 
+    /// Several datagrams to one address in one sendmsg with UDP GSO (UDP_SEGMENT); one by one where the kernel or
+    /// the device cannot, which is then remembered.
+    public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
+        let fd: Int32
+        if case .ipv4 = address { fd = sendDescriptors[0] } else { fd = sendDescriptors[1] }
+        if segments.count > segmentSize, gsoAvailable, fd >= 0, segmentSize <= Int(UInt16.max) {
+            let n = SocketAddresses.withSockaddr(address) {
+                sixplane_send_segments(fd, segments.baseAddress, UInt(segments.count), UInt16(segmentSize), $0, $1)
+            }
+            guard let n, n < 0 else {
+                counters.gsoSends += 1
+                return
+            }
+            switch Int32(-n) {
+            case EIO, ENOPROTOOPT, EOPNOTSUPP:
+                gsoAvailable = false
+                logger.info("UDP GSO unavailable (\(String(cString: strerror(Int32(-n))))): sending datagrams one by one")
+            case EINVAL: break  // this batch only (e.g. a path whose MTU is smaller)
+            default:
+                counters.sendErrors += (segments.count + segmentSize - 1) / segmentSize
+                return
+            }
+        }
+        sendOneByOne(segments: segments, segmentSize: segmentSize, to: address, localSocket: localSocket)
+    }
+
     // MARK: Taps
 
     public func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
@@ -183,7 +212,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     private func framesFromTap(_ frames: [EthernetFrame], network: NetworkID) {
         guard !stopped else { return }
         let now = Self.now()
-        for frame in frames { node.receive(frame: frame, network: network, now: now) }
+        node.receive(frames: frames, network: network, now: now)
     }
 
     func removeTap(_ id: NetworkID) {
@@ -264,4 +293,6 @@ public struct DaemonCounters: Sendable {
     public var apiRequests = 0
     public var apiUnauthorized = 0
     public var sendErrors = 0
+    /// sendmsg calls that sent several datagrams at once (UDP GSO).
+    public var gsoSends = 0
 }

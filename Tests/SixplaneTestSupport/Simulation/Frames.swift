@@ -3,12 +3,16 @@ import SixplaneCore
 /// Frames as a host kernel would write them into a tap.
 public enum TestFrames {
     /// An ICMPv6 echo request from `source` to `destination`.
-    public static func ping6(from source: IPv6Address, to destination: IPv6Address, sourceMAC: MAC, destinationMAC: MAC, id: UInt16 = 1) -> EthernetFrame {
+    /// `padding` bytes of data after "sixplane" make it as large as wanted.
+    public static func ping6(
+        from source: IPv6Address, to destination: IPv6Address, sourceMAC: MAC, destinationMAC: MAC, id: UInt16 = 1, padding: Int = 0
+    ) -> EthernetFrame {
         var icmp: [UInt8] = [128, 0, 0, 0, UInt8(id >> 8), UInt8(id & 0xff), 0, 1] + Array("sixplane".utf8)
+        icmp += (0..<padding).map { UInt8(truncatingIfNeeded: $0) }
         let sum = NDPEmulator.icmpv6Checksum(source: source.bytes, destination: destination.bytes, icmp: icmp)
         icmp[2] = UInt8(sum >> 8)
         icmp[3] = UInt8(sum & 0xff)
-        var p: [UInt8] = [0x60, 0, 0, 0, 0, UInt8(icmp.count), 58, 64]
+        var p: [UInt8] = [0x60, 0, 0, 0, UInt8(icmp.count >> 8), UInt8(icmp.count & 0xff), 58, 64]
         p += source.bytes + destination.bytes + icmp
         return EthernetFrame(destination: destinationMAC, source: sourceMAC, etherType: 0x86dd, payload: p)
     }

@@ -158,6 +158,8 @@ public final class SimHost: NodeHost {
     public private(set) var events: [NodeEvent] = []
     /// Datagrams this host sent.
     public private(set) var sent = 0
+    /// Each `send(segments:)` the node made: how many datagrams, their size (the last may be shorter), bytes.
+    public var segmentCalls: [(datagrams: Int, segmentSize: Int, bytes: Int)] = []
 
     init(simulation: Simulation, address: InetAddress, nat: NAT?) {
         self.simulation = simulation
@@ -173,6 +175,11 @@ public final class SimHost: NodeHost {
         sent += 1
         simulation.send(from: self, bytes: Array(datagram), to: address)
         return true
+    }
+
+    public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
+        segmentCalls.append(((segments.count + segmentSize - 1) / segmentSize, segmentSize, segments.count))
+        sendOneByOne(segments: segments, segmentSize: segmentSize, to: address, localSocket: localSocket)
     }
 
     public func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
