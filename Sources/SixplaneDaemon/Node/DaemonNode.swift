@@ -130,10 +130,24 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
 
     // MARK: Datagrams
 
-    func receive(_ buffer: inout ByteBuffer, from address: SocketAddress, socket: Int) {
+    /// One read from a socket: a datagram, or with UDP GRO several of `segmentSize` bytes end to end (the last may be
+    /// shorter).
+    func receive(_ buffer: inout ByteBuffer, from address: SocketAddress, socket: Int, segmentSize: Int? = nil) {
         guard let from = SocketAddresses.inet(address) else { return }
         let now = Self.now()
-        buffer.withUnsafeMutableReadableBytes { node.receive(datagram: $0, from: from, localSocket: socket, now: now) }
+        buffer.withUnsafeMutableReadableBytes { all in
+            guard let size = segmentSize, size > 0, size < all.count else {
+                node.receive(datagram: all, from: from, localSocket: socket, now: now)
+                return
+            }
+            counters.groReads += 1
+            var at = 0
+            while at < all.count {
+                let end = min(at + size, all.count)
+                node.receive(datagram: UnsafeMutableRawBufferPointer(rebasing: all[at..<end]), from: from, localSocket: socket, now: now)
+                at = end
+            }
+        }
     }
 
     public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
@@ -295,4 +309,6 @@ public struct DaemonCounters: Sendable {
     public var sendErrors = 0
     /// sendmsg calls that sent several datagrams at once (UDP GSO).
     public var gsoSends = 0
+    /// Reads that returned several datagrams at once (UDP GRO).
+    public var groReads = 0
 }

@@ -23,7 +23,7 @@ enum UDPTransport {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var envelope = unwrapInboundIn(data)
-            node.receive(&envelope.data, from: envelope.remoteAddress, socket: socket)
+            node.receive(&envelope.data, from: envelope.remoteAddress, socket: socket, segmentSize: envelope.metadata?.segmentSize)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -33,18 +33,25 @@ enum UDPTransport {
 
     static let bufferBytes: CInt = 8 << 20
     static let vectorReadCount = 32
+    /// With UDP GRO the kernel hands over up to 64 KiB of one sender's datagrams in one read (a GSO send arrives
+    /// whole), so each slot of a vector read must hold that much; without it, one maximum packet.
+    static var slotBytes: Int { System.supportsUDPReceiveOffload ? 65_536 : Packet.maxLength + 16 }
 
     /// Binds IPv4 and IPv6 on `port` (0: any), on `node`'s loop.
     static func bind(node: DaemonNode, port: Int) async throws -> (channels: [(any Channel)?], sendDescriptors: [Int32]) {
         func bootstrap(_ socket: Int) -> DatagramBootstrap {
-            DatagramBootstrap(group: node.loop)
+            var bootstrap = DatagramBootstrap(group: node.loop)
                 .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: vectorReadCount)
                 .channelOption(ChannelOptions.maxMessagesPerRead, value: 4)
-                // A vector read splits this buffer evenly among its messages: each slot must hold the largest
-                // datagram a node may send (one unfragmented packet), or longer ones arrive cut short.
-                .channelOption(
-                    ChannelOptions.recvAllocator,
-                    value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * (Packet.maxLength + 16)))
+                // A vector read splits this buffer evenly among its messages: each slot must hold the most one read
+                // may return, or longer ones arrive cut short.
+                .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * slotBytes))
+            if System.supportsUDPReceiveOffload {
+                // UDP GRO: a peer's GSO burst is read at once, with its segment size, instead of datagram by datagram.
+                bootstrap = bootstrap.channelOption(ChannelOptions.datagramReceiveOffload, value: true)
+                    .channelOption(ChannelOptions.datagramReceiveSegmentSize, value: true)
+            }
+            return bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(Handler(node: node, socket: socket))

@@ -92,11 +92,12 @@ public final class TapDevice: @unchecked Sendable {
             }
             h[12] = UInt8(etherType >> 8)
             h[13] = UInt8(etherType & 0xff)
-            var parts = [
-                iovec(iov_base: h.baseAddress, iov_len: 14),
-                iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress), iov_len: payload.count),
-            ]
-            return writev(fd, &parts, payload.isEmpty ? 1 : 2)
+            // On the stack: this runs once per frame received.
+            return withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2) { parts in
+                parts[0] = iovec(iov_base: h.baseAddress, iov_len: 14)
+                parts[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress), iov_len: payload.count)
+                return writev(fd, parts.baseAddress, payload.isEmpty ? 1 : 2)
+            }
         }
         if n < 0 && errno != EAGAIN { logger.debug("write to \(name) failed: errno \(errno)") }
     }
