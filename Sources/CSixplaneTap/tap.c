@@ -29,8 +29,9 @@ int sixplane_tap_open(const char *name) {
     if (rc < 0) return rc;
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -errno;
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    if (ioctl(fd, TUNSETIFF, (void *)&ifr) < 0) {
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    int header = 10; /* struct virtio_net_hdr */
+    if (ioctl(fd, TUNSETIFF, (void *)&ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &header) < 0) {
         int e = errno;
         close(fd);
         return -e;
@@ -73,4 +74,8 @@ int sixplane_tap_set_up(const char *name, int up) {
     if (up) ifr.ifr_flags |= IFF_UP | IFF_MULTICAST;
     else ifr.ifr_flags &= ~IFF_UP;
     return interface_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+int sixplane_tap_set_offload(int fd, unsigned int flags) {
+    return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
 }

@@ -59,6 +59,13 @@ extension NamespaceNetworkTests {
             }
         }
 
+        // …and TCP between containers (routed through both hosts, whose taps take checksum and segmentation offload
+        // and merge received segments): h2's container fetches a file from h1's twice, byte for byte.
+        #expect(h1.docker.docker(["exec", "-d", "c1", "httpd", "-p", "8080", "-h", "/"]).status == 0)
+        let local = h1.docker.docker(["exec", "c1", "md5sum", "/bin/busybox"]).output.prefix(32)
+        let fetched = h2.docker.docker(["exec", "c1", "sh", "-c", "for i in 1 2; do wget -q -O - http://[\(containers[0])]:8080/bin/busybox | md5sum; done"])
+        #expect(local.count == 32 && fetched.output == "\(local)  -\n\(local)  -\n", "\(fetched.output) vs \(local)")
+
         // b. an arbitrary address in a host's /80 reaches that host (given to its loopback).
         let arbitrary = IPv6Address(high: planes[1].address.high, low: (planes[1].address.low & ~UInt64(0xffff_ffff_ffff)) | 0xbeef)
         #expect(h2.run(["ip", "-6", "addr", "add", "\(arbitrary)/128", "dev", "lo"]).status == 0)

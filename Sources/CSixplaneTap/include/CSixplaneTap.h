@@ -7,13 +7,17 @@
 
 struct sockaddr;
 
-/* Opens /dev/net/tun as a TAP (IFF_TAP | IFF_NO_PI) named `name` (at most 15 bytes), non-blocking. */
+/* Opens /dev/net/tun as a TAP (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) named `name` (at most 15 bytes), non-blocking.
+   Every frame read or written is preceded by a 10-byte struct virtio_net_hdr. */
 int sixplane_tap_open(const char *name);
 
 /* Sets the interface's Ethernet address (6 bytes). */
 int sixplane_tap_set_mac(const char *name, const unsigned char *mac);
 
 int sixplane_tap_set_mtu(const char *name, int mtu);
+
+/* TUNSETOFFLOAD: which offloads the kernel may leave to us (TUN_F_CSUM 1, TUN_F_TSO4 2, TUN_F_TSO6 4). */
+int sixplane_tap_set_offload(int fd, unsigned int flags);
 
 /* Sets or clears IFF_UP (and IFF_MULTICAST with it). */
 int sixplane_tap_set_up(const char *name, int up);

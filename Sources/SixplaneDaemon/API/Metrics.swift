@@ -40,6 +40,10 @@ enum Metrics {
         metric("sixplane_send_errors_total", "counter", "Datagrams the kernel refused to send (no route, full buffer).", [("", daemon.counters.sendErrors)])
         metric("sixplane_gso_sends_total", "counter", "System calls that sent several datagrams at once (UDP GSO).", [("", daemon.counters.gsoSends)])
         metric("sixplane_gro_reads_total", "counter", "Socket reads that returned several datagrams at once (UDP GRO).", [("", daemon.counters.groReads)])
+        metric("sixplane_tap_writes_total", "counter", "Frames written to taps; merged: several TCP segments in one.", [
+            ("kind=\"all\"", daemon.taps.values.reduce(0) { $0 + $1.framesWritten }),
+            ("kind=\"merged\"", daemon.taps.values.reduce(0) { $0 + $1.mergedWrites }),
+        ])
         metric("sixplane_api_requests_total", "counter", "Local API requests.", [
             ("result=\"all\"", daemon.counters.apiRequests), ("result=\"unauthorized\"", daemon.counters.apiUnauthorized),
         ])

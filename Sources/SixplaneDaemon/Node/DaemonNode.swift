@@ -135,6 +135,14 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     func receive(_ buffer: inout ByteBuffer, from address: SocketAddress, socket: Int, segmentSize: Int? = nil) {
         guard let from = SocketAddresses.inet(address) else { return }
         let now = Self.now()
+        // The frames of one read go to the taps together: TCP segments of one flow merge into one write.
+        for tap in taps.values { tap.coalescing = true }
+        defer {
+            for tap in taps.values {
+                tap.flush()
+                tap.coalescing = false
+            }
+        }
         buffer.withUnsafeMutableReadableBytes { all in
             guard let size = segmentSize, size > 0, size < all.count else {
                 node.receive(datagram: all, from: from, localSocket: socket, now: now)

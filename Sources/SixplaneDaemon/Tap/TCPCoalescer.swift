@@ -1,0 +1,128 @@
+import SixplaneCore
+
+/// Merges consecutive TCP segments of one IPv6 flow, received in one burst, into one large frame written with a
+/// virtio-net header that marks it as a GSO packet: the kernel's TCP stack then handles one segment (one wake-up, one
+/// ACK decision) instead of dozens, as it does for GRO on a real NIC. Segments merge only when nothing but the
+/// sequence number, the checksum and PSH differs between them, and they continue each other exactly.
+///
+/// One buffer, allocated once; the caller writes `frame` and calls `reset`.
+struct TCPCoalescer {
+    static let vnetHeaderLength = 10
+    static let maxSegments = 64
+    /// virtio_net_hdr: flags, gso_type.
+    static let needsChecksum: UInt8 = 1
+    static let gsoTCPv6: UInt8 = 4
+
+    private static let ethernet = 14, ip = 40
+    private static let tcpStart = ethernet + ip
+
+    /// vnet header, Ethernet header, IPv6 header, TCP header, data. Room for a 64 KiB IPv6 payload.
+    private var buffer = [UInt8](repeating: 0, count: vnetHeaderLength + tcpStart + 65_535)
+    private(set) var length = 0
+    private(set) var segments = 0
+    private var mss = 0
+    private var tcpHeaderLength = 0
+    private var nextSequence: UInt32 = 0
+    private var closed = false
+
+    var isEmpty: Bool { segments == 0 }
+
+    /// Takes an IPv6 frame's payload if it is a TCP data segment that continues the pending one (or, with nothing
+    /// pending, any such segment). False: flush what is pending and write this frame as it is.
+    mutating func add(source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer) -> Bool {
+        let ip = Self.ip
+        guard p.count >= ip + 20, p[0] >> 4 == 6, p[6] == 6, Int(p[4]) << 8 | Int(p[5]) == p.count - ip else { return false }
+        let headerLength = Int(p[ip + 12] >> 4) * 4
+        let flags = p[ip + 13]
+        // ACK, optionally PSH; nothing else (SYN, FIN, RST, URG, ECE, CWR end a merge).
+        guard headerLength >= 20, ip + headerLength < p.count, flags & ~0x08 == 0x10 else { return false }
+        let dataLength = p.count - ip - headerLength
+        let sequence = UInt32(p[ip + 4]) << 24 | UInt32(p[ip + 5]) << 16 | UInt32(p[ip + 6]) << 8 | UInt32(p[ip + 7])
+        let push = flags & 0x08 != 0
+        if segments == 0 {
+            start(source: source, destination: destination, payload: p, headerLength: headerLength, dataLength: dataLength, sequence: sequence)
+            closed = push
+            return true
+        }
+        guard !closed, segments < Self.maxSegments, headerLength == tcpHeaderLength, sequence == nextSequence,
+            dataLength <= mss, length - Self.vnetHeaderLength - Self.tcpStart + dataLength <= 65_535,
+            continues(source: source, destination: destination, payload: p)
+        else { return false }
+        buffer.withUnsafeMutableBytes { b in
+            b.baseAddress!.advanced(by: length).copyMemory(from: p.baseAddress!.advanced(by: ip + headerLength), byteCount: dataLength)
+        }
+        length += dataLength
+        segments += 1
+        nextSequence = sequence &+ UInt32(dataLength)
+        if push { buffer[Self.vnetHeaderLength + Self.tcpStart + 13] |= 0x08 }
+        closed = push || dataLength < mss
+        return true
+    }
+
+    private mutating func start(
+        source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer, headerLength: Int, dataLength: Int, sequence: UInt32
+    ) {
+        let v = Self.vnetHeaderLength
+        for i in 0..<v { buffer[i] = 0 }
+        for i in 0..<6 {
+            buffer[v + i] = UInt8(truncatingIfNeeded: destination.rawValue >> UInt64(40 - 8 * i))
+            buffer[v + 6 + i] = UInt8(truncatingIfNeeded: source.rawValue >> UInt64(40 - 8 * i))
+        }
+        buffer[v + 12] = 0x86
+        buffer[v + 13] = 0xdd
+        buffer.withUnsafeMutableBytes { b in
+            b.baseAddress!.advanced(by: v + Self.ethernet).copyMemory(from: p.baseAddress!, byteCount: p.count)
+        }
+        length = v + Self.ethernet + p.count
+        segments = 1
+        mss = dataLength
+        tcpHeaderLength = headerLength
+        nextSequence = sequence &+ UInt32(dataLength)
+    }
+
+    /// Same MACs, same IPv6 header but the payload length, same TCP header but sequence, checksum and PSH.
+    private func continues(source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer) -> Bool {
+        let v = Self.vnetHeaderLength, e = v + Self.ethernet, t = e + Self.ip
+        let pendingDestination = (0..<6).reduce(UInt64(0)) { $0 << 8 | UInt64(buffer[v + $1]) }
+        let pendingSource = (0..<6).reduce(UInt64(0)) { $0 << 8 | UInt64(buffer[v + 6 + $1]) }
+        guard pendingDestination == destination.rawValue, pendingSource == source.rawValue else { return false }
+        for i in 0..<Self.ip where i != 4 && i != 5 {
+            if buffer[e + i] != p[i] { return false }
+        }
+        for i in 0..<tcpHeaderLength where !(4..<8).contains(i) && i != 16 && i != 17 {
+            let mask: UInt8 = i == 13 ? 0xf7 : 0xff
+            if buffer[t + i] & mask != p[Self.ip + i] & mask { return false }
+        }
+        return true
+    }
+
+    /// The frame to write, vnet header first: unchanged (and a plain header) for one segment; for several, the IPv6
+    /// payload length set, the TCP checksum left to the kernel (pseudo-header sum in place, NEEDS_CSUM) and the
+    /// GSO fields set so that the stack sees `mss`-sized segments.
+    mutating func frame() -> ArraySlice<UInt8> {
+        guard segments > 1 else { return buffer[..<length] }
+        let v = Self.vnetHeaderLength, e = v + Self.ethernet, t = e + Self.ip
+        let tcpLength = length - t
+        buffer[e + 4] = UInt8(tcpLength >> 8)
+        buffer[e + 5] = UInt8(truncatingIfNeeded: tcpLength)
+        // The pseudo-header's sum, folded, not inverted: the kernel adds each segment to it.
+        let sum = InternetChecksum.fold(
+            buffer.withUnsafeBytes { InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[(e + 8)..<(e + 40)]), length: tcpLength, nextHeader: 6) })
+        buffer[t + 16] = UInt8(sum >> 8)
+        buffer[t + 17] = UInt8(truncatingIfNeeded: sum)
+        // struct virtio_net_hdr, little-endian: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.
+        buffer[0] = Self.needsChecksum
+        buffer[1] = Self.gsoTCPv6
+        for (offset, value) in [(2, t - v + tcpHeaderLength), (4, mss), (6, t - v), (8, 16)] {
+            buffer[offset] = UInt8(truncatingIfNeeded: value)
+            buffer[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)
+        }
+        return buffer[..<length]
+    }
+
+    mutating func reset() {
+        segments = 0
+        length = 0
+        closed = false
+    }
+}
