@@ -120,4 +120,31 @@ import Testing
         #expect(merged.frames.count == 1 && Array(merged.frames[0][(10 + 14 + 72)...]) == Array(big[72..<(72 + 7 * 1400)]))
         #expect([UInt8](repeating: 0, count: 30).withUnsafeBytes { TCPSegmenter.segments(of: $0, mss: 1400) } == nil, "not IPv6")
     }
+
+    /// A checksum left partial by the kernel (NEEDS_CSUM) is completed over the frame; a UDP result of 0 goes as 0xffff.
+    @Test func partialChecksumsAreCompleted() {
+        var frame = [UInt8](repeating: 0, count: 10) + [UInt8](repeating: 0, count: 14) + Self.segment(sequence: 9, length: 333)
+        let start = 14 + 40, field = start + 16
+        frame[6] = UInt8(start)  // csum_start, little-endian
+        frame[8] = 16  // csum_offset
+        let sum = frame.withUnsafeBytes {
+            InternetChecksum.fold(InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[(10 + 14 + 8)..<(10 + 14 + 40)]), length: 32 + 333, nextHeader: 6))
+        }
+        frame[10 + field] = UInt8(sum >> 8)
+        frame[10 + field + 1] = UInt8(sum & 0xff)
+        TapDevice.completeChecksum(&frame, frameStart: 10, end: frame.count)
+        let verify = frame.withUnsafeBytes {
+            InternetChecksum.fold(
+                InternetChecksum.add(UnsafeRawBufferPointer(rebasing: $0[(10 + start)...]),
+                    to: InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[(10 + 14 + 8)..<(10 + 14 + 40)]), length: 32 + 333, nextHeader: 6)))
+        }
+        #expect(verify == 0xffff)
+
+        // UDP (checksum at offset 6) over bytes whose sum is 0xffff: the complement 0 is sent as 0xffff.
+        var udp = [UInt8](repeating: 0, count: 10) + [0xff, 0xff, 0, 0, 0, 0, 0, 0]
+        udp[6] = 0
+        udp[8] = 6
+        TapDevice.completeChecksum(&udp, frameStart: 10, end: udp.count)
+        #expect(udp[16] == 0xff && udp[17] == 0xff)
+    }
 }

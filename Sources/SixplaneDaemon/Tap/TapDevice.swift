@@ -156,7 +156,9 @@ public final class TapDevice: @unchecked Sendable {
         let start = frameStart + (Int(buffer[6]) | Int(buffer[7]) << 8)
         let field = start + (Int(buffer[8]) | Int(buffer[9]) << 8)
         guard start < end, field + 2 <= end else { return }
-        let result = ~InternetChecksum.fold(buffer.withUnsafeBytes { InternetChecksum.add(UnsafeRawBufferPointer(rebasing: $0[start..<end])) })
+        var result = ~InternetChecksum.fold(buffer.withUnsafeBytes { InternetChecksum.add(UnsafeRawBufferPointer(rebasing: $0[start..<end])) })
+        // A UDP checksum of 0 means "none" (and is invalid over IPv6): it is sent as 0xffff (RFC 768, RFC 8200).
+        if result == 0 && field - start == 6 { result = 0xffff }
         buffer[field] = UInt8(result >> 8)
         buffer[field + 1] = UInt8(truncatingIfNeeded: result)
     }
