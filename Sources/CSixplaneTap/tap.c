@@ -36,6 +36,10 @@ int sixplane_tap_open(const char *name) {
         close(fd);
         return -e;
     }
+    /* The header's fields are written little-endian; on big-endian hosts the kernel must be told (it needs
+       CONFIG_TUN_VNET_CROSS_LE there; little-endian hosts need nothing, so a failure is ignored). */
+    int little_endian = 1;
+    (void)ioctl(fd, TUNSETVNETLE, &little_endian);
     return fd;
 }
 

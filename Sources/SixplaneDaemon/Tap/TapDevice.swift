@@ -84,11 +84,17 @@ public final class TapDevice: @unchecked Sendable {
                     case TCPCoalescer.gsoTCPv6 where etherType == 0x86dd:
                         let mss = Int(buffer[4]) | Int(buffer[5]) << 8
                         let segments = buffer.withUnsafeBytes { TCPSegmenter.segments(of: UnsafeRawBufferPointer(rebasing: $0[(v + 14)..<n]), mss: mss) }
-                        for payload in segments ?? [] {
-                            burst.append(EthernetFrame(destination: destination, source: source, etherType: etherType, payload: payload))
+                        if let segments {
+                            for payload in segments {
+                                burst.append(EthernetFrame(destination: destination, source: source, etherType: etherType, payload: payload))
+                            }
+                        } else {
+                            Self.stopSegmentationOffload(fd: fd, name: name)
                         }
                     default:
-                        continue  // a GSO kind we did not enable
+                        // A super-segment we cannot cut (a VLAN on the tap, IPv6 extension headers): it is lost, and
+                        // from now on the kernel segments for us.
+                        Self.stopSegmentationOffload(fd: fd, name: name)
                     }
                 }
                 if !burst.isEmpty { frames(burst) }
@@ -148,6 +154,12 @@ public final class TapDevice: @unchecked Sendable {
         }
         framesWritten += 1
         if n < 0 && errno != EAGAIN { logger.debug("write to \(name) failed: errno \(errno)") }
+    }
+
+    /// Leaves TCP segmentation to the kernel again (checksums stay with us), after a super-segment we could not cut.
+    static func stopSegmentationOffload(fd: Int32, name: String) {
+        let rc = sixplane_tap_set_offload(fd, 0x01)
+        Logger(label: "sixplane.tap").warning("\(name): a TSO frame that is not plain IPv6/TCP was dropped; segmentation offload off (\(rc))")
     }
 
     /// Completes a checksum the kernel left partial: the one's-complement sum from csum_start to the end goes to
