@@ -85,9 +85,9 @@ struct DemoCommand: ParsableCommand {
         for host in members {
             // Still `sixplane docker configure`: it turns forwarding on, which the namespaces need as Docker would.
             try configure(host, nwid, daemonJSON: host.home + "/daemon.json")
-            let prefix = try hostPrefix(host, nwid)
+            let plane = try sixPlane(host, nwid)
             for (i, name) in ["c1", "c2"].enumerated() {
-                let address = IPv6Address(high: prefix.high, low: prefix.low | UInt64(0xc1 + i))
+                let address = plane.address(interfaceID: UInt64(0xc1 + i))
                 containers.append(try host.namespaceContainer(name, address: "\(address)"))
             }
         }
@@ -99,11 +99,9 @@ struct DemoCommand: ParsableCommand {
         guard r.status == 0 else { throw LabError("\(host.name): sixplane docker configure: \(r.output)") }
     }
 
-    /// The first address of the host's /80.
-    func hostPrefix(_ host: LabHost, _ nwid: NetworkID) throws(LabError) -> IPv6Address {
+    func sixPlane(_ host: LabHost, _ nwid: NetworkID) throws(LabError) -> SixPlane {
         guard let hex = host.address, let node = try? Address(hex: hex) else { throw LabError("\(host.name) has no identity") }
-        let address = SixPlane(network: nwid, node: node).address
-        return IPv6Address(high: address.high, low: address.low & ~UInt64(0xffff_ffff_ffff))
+        return SixPlane(network: nwid, node: node)
     }
 
     func printAddressing(_ lab: Lab, _ nwid: NetworkID, _ members: [LabHost], _ containers: [LabContainer]) {

@@ -193,4 +193,13 @@ import Testing
             #expect(throws: WireError.self, "\(bad)") { try InetAddress(parsing: bad) }
         }
     }
+
+    @Test func addressesInAHostPrefixBelongToTheHost() throws {
+        let plane = SixPlane(network: try NetworkID(hex: "8056c2e21c000001"), node: try Address(hex: "efcc1b0947"))
+        let container = plane.address(interfaceID: 0x242_ac1e_0302)
+        #expect(container.description == "fc9c:56c2:e3ef:cc1b:947:242:ac1e:302")
+        #expect(plane.hostPrefix.contains(.v6(container)))
+        #expect(SixPlane.owner(of: container, in: plane.network) == plane.node)
+        #expect(plane.address(interfaceID: 1) == plane.address)
+    }
 }

@@ -67,7 +67,7 @@ extension NamespaceNetworkTests {
         #expect(local.count == 32 && fetched.output == "\(local)  -\n\(local)  -\n", "\(fetched.output) vs \(local)")
 
         // b. an arbitrary address in a host's /80 reaches that host (given to its loopback).
-        let arbitrary = IPv6Address(high: planes[1].address.high, low: (planes[1].address.low & ~UInt64(0xffff_ffff_ffff)) | 0xbeef)
+        let arbitrary = planes[1].address(interfaceID: 0xbeef)
         #expect(h2.run(["ip", "-6", "addr", "add", "\(arbitrary)/128", "dev", "lo"]).status == 0)
         // c. …and no neighbor-solicitation multicast crosses the network for it: h1's node answers.
         let ndp = N.metric(h1, "sixplane_ndp_emulated_total")
@@ -88,7 +88,7 @@ extension NamespaceNetworkTests {
         #expect(h3Path.contains(" \(h3.underlayIPv4)/") || h3Path.contains(" - "), "h1 sees h3 at its NAT's address, or relayed: \(h3Path)")
 
         // i. h2 sending from an address in h1's /80 is dropped by the receiver and counted.
-        let spoofed = IPv6Address(high: planes[0].address.high, low: (planes[0].address.low & ~UInt64(0xffff_ffff_ffff)) | 0x5555)
+        let spoofed = planes[0].address(interfaceID: 0x5555)
         let tap2 = h2.sixplane("get", "\(nwid)", "portDeviceName").output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(h2.run(["ip", "-6", "addr", "add", "\(spoofed)/128", "dev", tap2, "nodad"]).status == 0)
         let spoofDrops = N.metric(h3, "sixplane_drops_total{reason=\"spoofedSource\"}")

@@ -80,7 +80,7 @@ struct NamespaceNetworkTests {
         // to a container): a's kernel solicits it, a's node answers from the core, no multicast leaves a.
         let b6 = SixPlane(network: nwid, node: bAddr)
         #expect(Self.ping(a, "\(b6.address)"), "ping6 a → b ::1")
-        let arbitrary = IPv6Address(high: b6.address.high, low: (b6.address.low & ~UInt64(0xffff_ffff_ffff)) | 0x1234_5678)
+        let arbitrary = b6.address(interfaceID: 0x1234_5678)
         #expect(b.run(["ip", "-6", "addr", "add", "\(arbitrary)/128", "dev", "lo"]).status == 0)
         let ndpBefore = Self.metric(a, "sixplane_ndp_emulated_total")
         let multicastBefore = Self.metric(a, "sixplane_packets_total{direction=\"out\",verb=\"MULTICAST_FRAME\"}")

@@ -27,8 +27,11 @@ public struct SixPlane: Hashable, Sendable {
     }
 
     /// The member's own address, `…::1`.
-    public var address: IPv6Address {
-        IPv6Address(high: high, low: (node.rawValue & 0xffff) << 48 | 1)
+    public var address: IPv6Address { address(interfaceID: 1) }
+
+    /// The address in the member's /80 whose free 48 bits are `interfaceID` (a container's, say).
+    public func address(interfaceID: UInt64) -> IPv6Address {
+        IPv6Address(high: high, low: (node.rawValue & 0xffff) << 48 | interfaceID & 0xffff_ffff_ffff)
     }
 
     /// `…::1/40`: what the controller assigns and the interface carries.
