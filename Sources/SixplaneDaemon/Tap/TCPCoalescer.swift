@@ -13,7 +13,7 @@ struct TCPCoalescer {
     static let needsChecksum: UInt8 = 1
     static let gsoTCPv6: UInt8 = 4
 
-    private static let ethernet = 14, ip = 40
+    private static let ethernet = EthernetHeader.length, ip = 40
     private static let tcpStart = ethernet + ip
 
     /// vnet header, Ethernet header, IPv6 header, TCP header, data. Room for a 64 KiB IPv6 payload.
@@ -24,6 +24,7 @@ struct TCPCoalescer {
     private var tcpHeaderLength = 0
     private var nextSequence: UInt32 = 0
     private var closed = false
+    private var source = MAC(rawValue: 0), destination = MAC(rawValue: 0)
 
     var isEmpty: Bool { segments == 0 }
 
@@ -64,15 +65,12 @@ struct TCPCoalescer {
     ) {
         let v = Self.vnetHeaderLength
         for i in 0..<v { buffer[i] = 0 }
-        for i in 0..<6 {
-            buffer[v + i] = UInt8(truncatingIfNeeded: destination.rawValue >> UInt64(40 - 8 * i))
-            buffer[v + 6 + i] = UInt8(truncatingIfNeeded: source.rawValue >> UInt64(40 - 8 * i))
-        }
-        buffer[v + 12] = 0x86
-        buffer[v + 13] = 0xdd
         buffer.withUnsafeMutableBytes { b in
+            EthernetHeader.write(UnsafeMutableRawBufferPointer(rebasing: b[v...]), destination: destination, source: source, etherType: 0x86dd)
             b.baseAddress!.advanced(by: v + Self.ethernet).copyMemory(from: p.baseAddress!, byteCount: p.count)
         }
+        self.source = source
+        self.destination = destination
         length = v + Self.ethernet + p.count
         segments = 1
         mss = dataLength
@@ -82,10 +80,8 @@ struct TCPCoalescer {
 
     /// Same MACs, same IPv6 header but the payload length, same TCP header but sequence, checksum and PSH.
     private func continues(source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer) -> Bool {
-        let v = Self.vnetHeaderLength, e = v + Self.ethernet, t = e + Self.ip
-        let pendingDestination = (0..<6).reduce(UInt64(0)) { $0 << 8 | UInt64(buffer[v + $1]) }
-        let pendingSource = (0..<6).reduce(UInt64(0)) { $0 << 8 | UInt64(buffer[v + 6 + $1]) }
-        guard pendingDestination == destination.rawValue, pendingSource == source.rawValue else { return false }
+        let e = Self.vnetHeaderLength + Self.ethernet, t = e + Self.ip
+        guard destination == self.destination, source == self.source else { return false }
         for i in 0..<Self.ip where i != 4 && i != 5 {
             if buffer[e + i] != p[i] { return false }
         }

@@ -4,18 +4,17 @@ import SixplaneCore
 /// most its MSS, each with its own headers and complete checksum, as peers must receive them: the tap is read once
 /// per 64 KiB instead of once per frame.
 enum TCPSegmenter {
-    /// The IPv6 payloads of the segments of `packet` (an IPv6 packet carrying TCP directly), or nil if it is not one.
-    static func segments(of packet: UnsafeRawBufferPointer, mss: Int) -> [[UInt8]]? {
+    /// Hands `emit` the IPv6 payload of each segment of `packet` (an IPv6 packet carrying TCP directly), in order;
+    /// false (and nothing emitted) if it is not one.
+    static func cut(_ packet: UnsafeRawBufferPointer, mss: Int, emit: ([UInt8]) -> Void) -> Bool {
         let ip = 40
-        guard mss > 0, packet.count >= ip + 20, packet[0] >> 4 == 6, packet[6] == 6 else { return nil }
+        guard mss > 0, packet.count >= ip + 20, packet[0] >> 4 == 6, packet[6] == 6 else { return false }
         let headerLength = Int(packet[ip + 12] >> 4) * 4
-        guard headerLength >= 20, ip + headerLength <= packet.count else { return nil }
+        guard headerLength >= 20, ip + headerLength <= packet.count else { return false }
         let data = UnsafeRawBufferPointer(rebasing: packet[(ip + headerLength)...])
         let first = UInt32(bigEndian: packet.loadUnaligned(fromByteOffset: ip + 4, as: UInt32.self))
         let flags = packet[ip + 13]
         let count = max(1, (data.count + mss - 1) / mss)
-        var out: [[UInt8]] = []
-        out.reserveCapacity(count)
         for n in 0..<count {
             let start = n * mss, end = min(data.count, start + mss)
             let tcpLength = headerLength + end - start
@@ -40,8 +39,8 @@ enum TCPSegmenter {
                 s[ip + 16] = UInt8(sum >> 8)
                 s[ip + 17] = UInt8(truncatingIfNeeded: sum)
             }
-            out.append(segment)
+            emit(segment)
         }
-        return out
+        return true
     }
 }

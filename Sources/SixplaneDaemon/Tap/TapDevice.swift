@@ -83,14 +83,12 @@ public final class TapDevice: @unchecked Sendable {
                         burst.append(EthernetFrame(destination: destination, source: source, etherType: etherType, payload: Array(buffer[v + 14..<n])))
                     case TCPCoalescer.gsoTCPv6 where etherType == 0x86dd:
                         let mss = Int(buffer[4]) | Int(buffer[5]) << 8
-                        let segments = buffer.withUnsafeBytes { TCPSegmenter.segments(of: UnsafeRawBufferPointer(rebasing: $0[(v + 14)..<n]), mss: mss) }
-                        if let segments {
-                            for payload in segments {
+                        let cut = buffer.withUnsafeBytes {
+                            TCPSegmenter.cut(UnsafeRawBufferPointer(rebasing: $0[(v + 14)..<n]), mss: mss) { payload in
                                 burst.append(EthernetFrame(destination: destination, source: source, etherType: etherType, payload: payload))
                             }
-                        } else {
-                            Self.stopSegmentationOffload(fd: fd, name: name)
                         }
+                        if !cut { Self.stopSegmentationOffload(fd: fd, name: name) }
                     default:
                         // A super-segment we cannot cut (a VLAN on the tap, IPv6 extension headers): it is lost, and
                         // from now on the kernel segments for us.
@@ -139,12 +137,7 @@ public final class TapDevice: @unchecked Sendable {
         let v = TCPCoalescer.vnetHeaderLength
         var header: (UInt64, UInt64, UInt64) = (0, 0, 0)
         let n = withUnsafeMutableBytes(of: &header) { h -> Int in
-            for i in 0..<6 {
-                h[v + i] = UInt8(truncatingIfNeeded: destination.rawValue >> UInt64(40 - 8 * i))
-                h[v + 6 + i] = UInt8(truncatingIfNeeded: source.rawValue >> UInt64(40 - 8 * i))
-            }
-            h[v + 12] = UInt8(etherType >> 8)
-            h[v + 13] = UInt8(etherType & 0xff)
+            EthernetHeader.write(UnsafeMutableRawBufferPointer(rebasing: h[v...]), destination: destination, source: source, etherType: etherType)
             // On the stack: this runs once per frame received.
             return withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2) { parts in
                 parts[0] = iovec(iov_base: h.baseAddress, iov_len: v + 14)
