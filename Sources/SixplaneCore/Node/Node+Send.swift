@@ -80,8 +80,12 @@ extension Node {
     }
 
     func sendRaw(_ packet: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int) {
-        if !transmitBatch.accepts(length: packet.count, to: address, localSocket: localSocket) { flushTransmits() }
-        let written = transmitBatch.append(packet, to: address, localSocket: localSocket)
+        var appended = transmitBatch.append(packet, to: address, localSocket: localSocket)
+        if appended == nil {
+            flushTransmits()
+            appended = transmitBatch.append(packet, to: address, localSocket: localSocket)
+        }
+        guard let written = appended else { return }  // cannot happen: an empty batch takes any packet
         statistics.datagramsOut += written.datagrams
         statistics.bytesOut += written.bytes
         if !batching { flushTransmits() }

@@ -20,31 +20,24 @@ final class TransmitBatch {
 
     deinit { storage.deallocate() }
 
-    var isEmpty: Bool { count == 0 }
-
-    /// Whether a packet of `length` bytes to `address` can join what is waiting.
-    func accepts(length packetLength: Int, to address: InetAddress, localSocket: Int) -> Bool {
-        guard count > 0 else { return true }
-        let size = Fragmentation.evenPieceSize(length: packetLength)
-        let pieces = Fragmentation.datagramCount(length: packetLength, mtu: size)
-        return !closed && size == segmentSize && address == self.address && localSocket == self.localSocket
-            && count + pieces <= Self.maxSegments
-            && length + packetLength + (pieces - 1) * Fragmentation.headerLength <= Self.capacity
-    }
-
-    /// Appends the datagrams of an armored packet (split evenly); `accepts` must have said yes.
-    /// Returns how many datagrams and bytes it became.
-    @discardableResult
-    func append(_ packet: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int) -> (datagrams: Int, bytes: Int) {
+    /// Appends the datagrams of an armored packet (split evenly) if it can join what is waiting: same address and
+    /// socket, same datagram size, nothing shorter before it, within the limits. Returns how many datagrams and bytes
+    /// it became, or nil (nothing changed) if it cannot; an empty batch takes any packet.
+    func append(_ packet: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int) -> (datagrams: Int, bytes: Int)? {
         let size = Fragmentation.evenPieceSize(length: packet.count)
-        if count == 0 {
+        if count > 0 {
+            let pieces = Fragmentation.datagramCount(length: packet.count, mtu: size)
+            guard !closed, size == segmentSize, address == self.address, localSocket == self.localSocket,
+                count + pieces <= Self.maxSegments,
+                length + packet.count + (pieces - 1) * Fragmentation.headerLength <= Self.capacity
+            else { return nil }
+        } else {
             segmentSize = size
             self.address = address
             self.localSocket = localSocket
         }
         let written = Fragmentation.write(packet, pieceSize: size, into: UnsafeMutableRawBufferPointer(rebasing: storage[length...]))
-        let last = written.bytes - (written.datagrams - 1) * size
-        closed = last < size
+        closed = written.bytes - (written.datagrams - 1) * size < size
         length += written.bytes
         count += written.datagrams
         return written
