@@ -87,17 +87,12 @@ extension Node {
             drop(.oversize)
             return
         }
-        let packetID = random(), destination = peer.address.rawValue, source = address.rawValue
+        let packetID = random(), destination = peer.address, source = address
         let suite = peer.preferredSuite, keys = peer.keys
         let sent = sealScratch.withUnsafeMutableBytes { scratch in
             let packet = UnsafeMutableRawBufferPointer(rebasing: scratch[..<length])
-            packet.storeBytes(of: packetID.bigEndian, toByteOffset: 0, as: UInt64.self)
-            for i in 0..<5 {
-                packet[Packet.destinationOffset + i] = UInt8(truncatingIfNeeded: destination >> UInt64(32 - 8 * i))
-                packet[Packet.sourceOffset + i] = UInt8(truncatingIfNeeded: source >> UInt64(32 - 8 * i))
-            }
-            packet[Packet.flagsOffset] = length > Packet.defaultPhysicalMTU ? Packet.flagFragmented : 0
-            packet.storeBytes(of: UInt64(0), toByteOffset: Packet.flagsOffset + 1, as: UInt64.self)
+            PacketCodec.writeHeader(packet, id: packetID, destination: destination, source: source)
+            if length > Packet.defaultPhysicalMTU { packet[Packet.flagsOffset] = Packet.flagFragmented }
             packet[Packet.verbOffset] = Verb.frame.rawValue
             packet.storeBytes(of: id.rawValue.bigEndian, toByteOffset: Packet.payloadOffset, as: UInt64.self)
             packet[Packet.payloadOffset + 8] = UInt8(etherType >> 8)

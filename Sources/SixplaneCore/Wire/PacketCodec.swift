@@ -41,19 +41,25 @@ public enum PacketCodec {
         return .success(Opened(header: header, suite: suite, verb: header.verbByte, payload: payload, wasCompressed: compressed))
     }
 
+    /// Writes id, destination and source, and zeroes flags and MAC: the first 27 bytes of a packet (the verb follows).
+    public static func writeHeader(_ packet: UnsafeMutableRawBufferPointer, id: UInt64, destination: Address, source: Address) {
+        packet.storeBytes(of: id.bigEndian, toByteOffset: 0, as: UInt64.self)
+        for i in 0..<5 {
+            packet[Packet.destinationOffset + i] = UInt8(truncatingIfNeeded: destination.rawValue >> UInt64(32 - 8 * i))
+            packet[Packet.sourceOffset + i] = UInt8(truncatingIfNeeded: source.rawValue >> UInt64(32 - 8 * i))
+        }
+        for i in Packet.flagsOffset..<Packet.verbOffset { packet[i] = 0 }
+    }
+
     /// Builds an armored packet. `compress` tries LZ4 (kept only if smaller); `fragmented` sets flag 0x40 (the
     /// caller must then split with `Fragmentation`), which is needed when the result exceeds one datagram.
     public static func seal(
         id: UInt64, destination: Address, source: Address, verb: UInt8, payload: [UInt8], suite: CipherSuite,
         keys: PeerKeys, compress: Bool = false, helloTail: Int? = nil
     ) -> [UInt8] {
-        var packet: [UInt8] = []
+        var packet = [UInt8](repeating: 0, count: Packet.verbOffset)
         packet.reserveCapacity(Packet.payloadOffset + payload.count)
-        packet.appendUInt64(id)
-        packet.appendInteger(destination.rawValue, count: 5)
-        packet.appendInteger(source.rawValue, count: 5)
-        packet.append(0)
-        packet.appendUInt64(0)
+        packet.withUnsafeMutableBytes { writeHeader($0, id: id, destination: destination, source: source) }
         if compress, payload.count > 64, let smaller = LZ4.compress(payload) {
             packet.append(verb | Packet.verbCompressed)
             packet += smaller
