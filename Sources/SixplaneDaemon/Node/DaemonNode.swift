@@ -32,6 +32,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     private var lastResync: Int64 = 0
     private var lastInterfaceScan: Int64 = 0
     private var stopped = false
+    /// Set while the frames of one socket read are delivered (the taps merge them, flushed at its end).
+    private var readingSocket = false
     /// Cleared when the kernel refuses UDP_SEGMENT.
     private var gsoAvailable = true
 
@@ -136,12 +138,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         guard let from = SocketAddresses.inet(address) else { return }
         let now = Self.now()
         // The frames of one read go to the taps together: TCP segments of one flow merge into one write.
-        for tap in taps.values { tap.coalescing = true }
+        readingSocket = true
         defer {
-            for tap in taps.values {
-                tap.flush()
-                tap.coalescing = false
-            }
+            readingSocket = false
+            for tap in taps.values { tap.flush() }
         }
         buffer.withUnsafeMutableReadableBytes { all in
             guard let size = segmentSize, size > 0, size < all.count else {
@@ -158,9 +158,12 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         }
     }
 
+    private func sendDescriptor(for address: InetAddress) -> Int32 {
+        if case .ipv4 = address { sendDescriptors[0] } else { sendDescriptors[1] }
+    }
+
     public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
-        let fd: Int32
-        if case .ipv4 = address { fd = sendDescriptors[0] } else { fd = sendDescriptors[1] }
+        let fd = sendDescriptor(for: address)
         guard fd >= 0, let n = SocketAddresses.withSockaddr(address, { sendto(fd, datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, $1) })
         else { return false }
         // Unreachable networks, full buffers: the datagram is lost, as UDP may lose it anyway; the node retries.
@@ -171,13 +174,14 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     /// Several datagrams to one address in one sendmsg with UDP GSO (UDP_SEGMENT); one by one where the kernel or
     /// the device cannot, which is then remembered.
     public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
-        let fd: Int32
-        if case .ipv4 = address { fd = sendDescriptors[0] } else { fd = sendDescriptors[1] }
+        let fd = sendDescriptor(for: address)
         if segments.count > segmentSize, gsoAvailable, fd >= 0, segmentSize <= Int(UInt16.max) {
-            let n = SocketAddresses.withSockaddr(address) {
-                sixplane_send_segments(fd, segments.baseAddress, UInt(segments.count), UInt16(segmentSize), $0, $1)
-            }
-            guard let n, n < 0 else {
+            guard
+                let n = SocketAddresses.withSockaddr(address, {
+                    sixplane_send_segments(fd, segments.baseAddress, UInt(segments.count), UInt16(segmentSize), $0, $1)
+                })
+            else { return }  // not an address a socket can send to
+            guard n < 0 else {
                 counters.gsoSends += 1
                 return
             }
@@ -197,7 +201,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     // MARK: Taps
 
     public func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
-        taps[network]?.write(source: source, destination: destination, etherType: etherType, payload: payload)
+        guard let tap = taps[network] else { return }
+        tap.write(source: source, destination: destination, etherType: etherType, payload: payload)
+        // Outside a socket read (an NDP answer from the tap's own side) nothing follows to merge with.
+        if !readingSocket { tap.flush() }
     }
 
     public func networkChanged(_ state: NetworkState) {

@@ -103,21 +103,19 @@ public final class TapDevice: @unchecked Sendable {
         started = true
     }
 
-    /// Set by the node's loop while it handles one socket read: TCP segments are then merged (`TCPCoalescer`) until
-    /// `flush`.
-    var coalescing = false
     private var coalescer = TCPCoalescer()
     /// Frames written, and how many of them were several TCP segments merged.
     public private(set) var framesWritten = 0, mergedWrites = 0
 
-    /// Hands one frame to the host: merged with the TCP segments before it while `coalescing`, else written.
+    /// Hands one frame to the host. A TCP/IPv6 segment is held to merge with the ones that follow (`TCPCoalescer`)
+    /// until `flush`, which the caller owes at the end of the burst; anything else is written at once, after what is
+    /// held.
     public func write(source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
-        if coalescing, etherType == 0x86dd {
-            if coalescer.add(source: source, destination: destination, payload: payload) { return }
+        let ipv6 = etherType == 0x86dd
+        if ipv6 && coalescer.add(source: source, destination: destination, payload: payload) { return }
+        if !coalescer.isEmpty {
             flush()
-            if coalescer.add(source: source, destination: destination, payload: payload) { return }
-        } else if !coalescer.isEmpty {
-            flush()
+            if ipv6 && coalescer.add(source: source, destination: destination, payload: payload) { return }
         }
         writeFrame(source: source, destination: destination, etherType: etherType, payload: payload)
     }
