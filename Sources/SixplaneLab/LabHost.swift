@@ -1,4 +1,5 @@
 import Foundation
+import SixplaneCore
 import SixplaneDaemon
 
 /// One host of a `Lab`: a namespace, a home folder, and (while running) a `sixplane daemon`.
@@ -60,5 +61,10 @@ public final class LabHost: @unchecked Sendable {
     /// The node's address, from identity.public.
     public var address: String? {
         (try? String(contentsOfFile: "\(home)/identity.public", encoding: .utf8)).map { String($0.prefix(10)) }
+    }
+
+    /// The host's 6PLANE addressing on `network` (nil before it has an identity).
+    public func sixPlane(on network: NetworkID) -> SixPlane? {
+        address.flatMap { try? Address(hex: $0) }.map { SixPlane(network: network, node: $0) }
     }
 }

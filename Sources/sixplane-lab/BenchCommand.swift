@@ -44,8 +44,7 @@ struct BenchCommand: ParsableCommand {
         try lab.startWorld(members: ["a", "b"])
         let nwid = try lab.createNetwork(members: ["a", "b"], name: "bench")
         let a = lab.hosts["a"]!, b = lab.hosts["b"]!
-        guard let bHex = b.address, let bNode = try? Address(hex: bHex) else { throw LabError("b has no identity") }
-        let overlay = "\(SixPlane(network: nwid, node: bNode).address)"
+        guard let overlay = b.sixPlane(on: nwid).map({ "\($0.address)" }) else { throw LabError("b has no identity") }
         guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", overlay]).status == 0 }) else {
             throw LabError("a cannot reach b over 6PLANE: \(a.tail())")
         }

@@ -85,7 +85,7 @@ struct DemoCommand: ParsableCommand {
         for host in members {
             // Still `sixplane docker configure`: it turns forwarding on, which the namespaces need as Docker would.
             try configure(host, nwid, daemonJSON: host.home + "/daemon.json")
-            let plane = try sixPlane(host, nwid)
+            guard let plane = host.sixPlane(on: nwid) else { throw LabError("\(host.name) has no identity") }
             for (i, name) in ["c1", "c2"].enumerated() {
                 let address = plane.address(interfaceID: UInt64(0xc1 + i))
                 containers.append(try host.namespaceContainer(name, address: "\(address)"))
@@ -97,11 +97,6 @@ struct DemoCommand: ParsableCommand {
     func configure(_ host: LabHost, _ nwid: NetworkID, daemonJSON: String) throws(LabError) {
         let r = host.sixplane("docker", "configure", "--network", "\(nwid)", "--daemon-json", daemonJSON)
         guard r.status == 0 else { throw LabError("\(host.name): sixplane docker configure: \(r.output)") }
-    }
-
-    func sixPlane(_ host: LabHost, _ nwid: NetworkID) throws(LabError) -> SixPlane {
-        guard let hex = host.address, let node = try? Address(hex: hex) else { throw LabError("\(host.name) has no identity") }
-        return SixPlane(network: nwid, node: node)
     }
 
     func printAddressing(_ lab: Lab, _ nwid: NetworkID, _ members: [LabHost], _ containers: [LabContainer]) {

@@ -26,7 +26,7 @@ extension NamespaceNetworkTests {
         let hosts = ["h1", "h2", "h3"].map { lab.hosts[$0]! }
         let (h1, h2, h3) = (hosts[0], hosts[1], hosts[2])
         let nwid = try N.makeNetwork(lab, members: ["h1", "h2", "h3"])
-        let planes = try hosts.map { SixPlane(network: nwid, node: try Address(hex: $0.address!)) }
+        let planes = try hosts.map { try #require($0.sixPlane(on: nwid)) }
 
         // Each host's Docker gets its /80 from `sixplane docker configure`, which keeps the file's other keys.
         var containers: [String] = []
