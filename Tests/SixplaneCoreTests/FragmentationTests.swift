@@ -101,6 +101,38 @@ import Testing
         #expect(r.pending == 8 && r.evicted == 92)
     }
 
+    /// Forged heads and fragments from one source, at any rate, never push out another source's packet: the flood
+    /// only recycles its own slots, and the other packet still completes.
+    @Test func oneSourceCannotEvictAnothersPackets() {
+        let r = Reassembler(capacity: 32, perSource: 8)
+        let peer = InetAddress.ipv4(IPv4Address(192, 0, 2, 10), port: 9993)
+        let attacker = InetAddress.ipv4(IPv4Address(198, 51, 100, 66), port: 9993)
+        let original = Self.packet(length: 3000, seed: 77)
+        let parts = Fragmentation.split(original)
+        var delivered: [[UInt8]] = []
+        _ = parts[0].withUnsafeBytes { r.receiveHead($0, from: peer, now: 0) { delivered.append(Array($0)) } }
+        var junk = Fragmentation.split(Self.packet(length: 3000, seed: 1000))[1]
+        for i in 0..<10_000 {
+            junk[0] = UInt8(truncatingIfNeeded: i)
+            junk[1] = UInt8(truncatingIfNeeded: i >> 8)
+            _ = junk.withUnsafeBytes { r.receiveFragment($0, from: attacker, now: 1) { _ in } }
+        }
+        #expect(r.held(by: attacker) == 8 && r.held(by: peer) == 1)
+        for part in parts.dropFirst() {
+            _ = part.withUnsafeBytes { r.receiveFragment($0, from: peer, now: 2) { delivered.append(Array($0)) } }
+        }
+        #expect(delivered == [original])
+        // Many sources (one slot each) fill the table; a source holding the most gives way first.
+        for s in 0..<40 {
+            var junk = Self.packet(length: 3000, seed: UInt64(20_000 + s))
+            junk[0] = UInt8(s)
+            junk[1] = 0xee
+            let source = InetAddress.ipv4(IPv4Address(203, 0, 113, UInt8(s)), port: 1)
+            _ = Fragmentation.split(junk)[0].withUnsafeBytes { r.receiveHead($0, from: source, now: 3) { _ in } }
+        }
+        #expect(r.pending == 32 && r.held(by: attacker) == 0, "the attacker's 8 went first")
+    }
+
     @Test func malformedFragmentsAreDropped() {
         let r = Reassembler()
         var f = Fragmentation.split(Self.packet(length: 3000))[1]

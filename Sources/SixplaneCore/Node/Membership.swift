@@ -9,6 +9,11 @@ struct Membership {
     /// When we last asked this member for its credentials (ERROR NEED_MEMBERSHIP_CERTIFICATE), at most once a second.
     var lastCredentialRequest: Int64 = 0
 
+    /// No credential and no revocation: only the credential-request timer.
+    var holdsNothing: Bool {
+        com == nil && tags.isEmpty && capabilities.isEmpty && ownership.isEmpty && revokedBefore == .min
+    }
+
     /// Its certificate is at or below a revocation's threshold (or it has none since one).
     var isRevoked: Bool { revokedBefore != .min && (com?.timestamp ?? .min) <= revokedBefore }
     /// The last agreement check, valid while neither certificate changes: checking costs a SHA-384 and a

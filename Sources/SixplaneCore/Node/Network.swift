@@ -20,6 +20,14 @@ public final class Network {
         hasRevocations = true
     }
 
+    /// Forgets what it kept about peers that showed no credentials and are no longer known (an entry is made for any
+    /// authenticated sender of frames, to rate its credential requests), so that strangers cannot grow the table.
+    func forgetStrangers(known peers: [Address: Peer], now: Int64) {
+        members = members.filter { address, m in
+            !m.holdsNothing || peers[address] != nil || now - m.lastCredentialRequest < 60_000
+        }
+    }
+
     /// Groups our host subscribed to on the tap (the address-resolution groups of our IPs are added to these).
     var subscriptions: Set<MulticastGroup> = []
     var lastAnnounce: Int64 = 0

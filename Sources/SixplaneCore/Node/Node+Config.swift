@@ -21,6 +21,12 @@ extension Node {
     /// A signed config chunk: an OK to our request (`pushID` nil) or a NETWORK_CONFIG push (acknowledged).
     func receiveConfigChunk(_ chunk: NetworkConfigChunk, from peer: Peer, pushID: UInt64?, now: Int64) {
         guard let network = networks[chunk.network] else { return }
+        // Members may relay chunks ("fast propagate"); the controller sends each of them to us too, and only its own
+        // packets are worth a signature check.
+        guard peer.address == chunk.network.controller else {
+            drop(.notFromController)
+            return
+        }
         guard let controller = controllerIdentity(chunk.network, now: now) else { return }
         guard !chunk.isLegacy || (pushID == nil && peer.address == controller.address) else {
             drop(.badCredential)
@@ -60,7 +66,7 @@ extension Node {
         let controllerAddress = network.controller
         if controllerAddress == address { return identity }
         if let peer = topology.peers[controllerAddress] { return peer.identity }
-        requestWhois(controllerAddress, now: now)
+        requestWhois(controllerAddress, own: true, now: now)
         return nil
     }
 
@@ -97,25 +103,38 @@ extension Node {
         pushCredentials(network, to: peer, now: now)
     }
 
+    /// Credentials a peer showed us. Each is compared with what we hold first (the same again, or older, costs
+    /// nothing), and only a new one has its signature checked, within the peer's budget of checks per second.
     func receiveCredentials(_ creds: NetworkCredentials, from peer: Peer, now: Int64) {
         for com in creds.coms {
             guard let network = networks[com.network] else { continue }
-            guard let controller = controllerIdentity(com.network, now: now) else { continue }
+            let held = network.members[com.issuedTo]
+            if let current = held?.com, current == com, com.timestamp > (held?.revokedBefore ?? .min) {
+                if com.issuedTo == peer.address { peer.lastTrusted = now }
+                continue
+            }
+            guard com.timestamp > (held?.revokedBefore ?? .min), com.timestamp >= (held?.com?.timestamp ?? .min) else {
+                drop(.stale)
+                continue
+            }
+            guard let controller = checkable(com.network, from: peer, now: now) else { continue }
             guard com.verify(controller: controller) else {
                 drop(.badCredential)
                 continue
             }
-            var m = network.members[com.issuedTo] ?? Membership()
-            guard com.timestamp > m.revokedBefore, com.timestamp >= (m.com?.timestamp ?? .min) else {
-                drop(.stale)
-                continue
-            }
-            m.com = com
-            network.members[com.issuedTo] = m
+            network.members[com.issuedTo, default: Membership()].com = com
             if com.issuedTo == peer.address { peer.lastTrusted = now }
         }
         for coo in creds.ownerships {
-            guard let network = networks[coo.network], let controller = controllerIdentity(coo.network, now: now) else { continue }
+            guard let network = networks[coo.network] else { continue }
+            if let current = network.members[coo.issuedTo]?.ownership[coo.id] {
+                if current == coo { continue }
+                guard coo.timestamp >= current.timestamp else {
+                    drop(.stale)
+                    continue
+                }
+            }
+            guard let controller = checkable(coo.network, from: peer, now: now) else { continue }
             guard coo.verify(controller: controller) else {
                 drop(.badCredential)
                 continue
@@ -123,18 +142,44 @@ extension Node {
             network.members[coo.issuedTo, default: Membership()].ownership[coo.id] = coo
         }
         for tag in creds.tags {
-            guard let network = networks[tag.network], let controller = controllerIdentity(tag.network, now: now) else { continue }
-            if tag.verify(controller: controller) { network.members[tag.issuedTo, default: Membership()].tags[tag.id] = tag }
+            guard let network = networks[tag.network] else { continue }
+            if let current = network.members[tag.issuedTo]?.tags[tag.id] {
+                if current == tag { continue }
+                guard tag.timestamp >= current.timestamp else {
+                    drop(.stale)
+                    continue
+                }
+            }
+            guard let controller = checkable(tag.network, from: peer, now: now) else { continue }
+            guard tag.verify(controller: controller) else {
+                drop(.badCredential)
+                continue
+            }
+            network.members[tag.issuedTo, default: Membership()].tags[tag.id] = tag
         }
         for cap in creds.capabilities {
-            guard let network = networks[cap.network], let controller = controllerIdentity(cap.network, now: now),
-                let holder = cap.custody.last?.to
-            else { continue }
-            if cap.verify(controller: controller) { network.members[holder, default: Membership()].capabilities[cap.id] = cap }
+            guard let network = networks[cap.network], let holder = cap.custody.last?.to else { continue }
+            if let current = network.members[holder]?.capabilities[cap.id] {
+                if current == cap { continue }
+                guard cap.timestamp >= current.timestamp else {
+                    drop(.stale)
+                    continue
+                }
+            }
+            guard let controller = checkable(cap.network, from: peer, now: now) else { continue }
+            guard cap.verify(controller: controller) else {
+                drop(.badCredential)
+                continue
+            }
+            network.members[holder, default: Membership()].capabilities[cap.id] = cap
         }
         for revocation in creds.revocations {
-            guard let network = networks[revocation.network], let controller = controllerIdentity(revocation.network, now: now)
-            else { continue }
+            guard let network = networks[revocation.network] else { continue }
+            // Already in force: nothing to check.
+            if revocation.credentialType == 1, (network.members[revocation.target]?.revokedBefore ?? .min) >= revocation.threshold {
+                continue
+            }
+            guard let controller = checkable(revocation.network, from: peer, now: now) else { continue }
             guard revocation.verify(controller: controller) else {
                 drop(.badCredential)
                 continue
@@ -143,10 +188,20 @@ extension Node {
         }
     }
 
+    /// The controller whose signature a new credential needs, if this peer's budget allows one more check.
+    private func checkable(_ network: NetworkID, from peer: Peer, now: Int64) -> Identity? {
+        guard let controller = controllerIdentity(network, now: now) else { return nil }
+        guard peer.credentialBudget.take(now: now) else {
+            drop(.credentialBudgetSpent)
+            return nil
+        }
+        return controller
+    }
+
     // MARK: Controller side
 
     func noteConfigRequest(_ network: NetworkID, from member: Address, now: Int64) {
-        configRequesters[network, default: [:]][member] = now
+        if !configRequesters.record(network, member, now: now) { drop(.tableFull) }
     }
 
     func receiveConfigRequest(_ request: NetworkConfigRequest, from peer: Peer, packetID: UInt64, now: Int64) {

@@ -202,9 +202,7 @@ extension Node {
     func refuseForCredentials(_ network: Network, peer: Peer, message: Message, packetID: UInt64, now: Int64) {
         drop(.notAMember)
         requestCredentials(network, from: peer, inReplyTo: InReplyTo(verb: Verb(rawValue: message.verb) ?? .frame, packetID: packetID), now: now)
-        guard !parkedFrames.contains(where: { $0.packetID == packetID && $0.peer == peer.address }) else { return }
-        if parkedFrames.count >= 64 { parkedFrames.removeFirst() }
-        parkedFrames.append((message, packetID, peer.address, now, now))
+        parkedFrames.park(message, packetID: packetID, peer: peer.address, now: now)
     }
 
     /// ERROR NEED_MEMBERSHIP_CERTIFICATE: the peer pushes its credentials when it gets this. At most once a second
@@ -266,9 +264,7 @@ extension Node {
     /// Re-runs parked frames whose sender may have shown its certificate since; gives up after 5 s.
     func retryParkedFrames(now: Int64) {
         guard !parkedFrames.isEmpty else { return }
-        let due = parkedFrames.filter { now - $0.lastTry >= Timers.gateRetry && now - $0.parked <= Timers.gateRetryGiveUp }
-        parkedFrames.removeAll { now - $0.parked > Timers.gateRetryGiveUp || now - $0.lastTry >= Timers.gateRetry }
-        for item in due {
+        for item in parkedFrames.due(now: now) {
             guard let peer = topology.peers[item.peer] else { continue }
             let network: NetworkID
             switch item.message {
@@ -280,7 +276,7 @@ extension Node {
             if networks[network]?.gate(peer) == true {
                 dispatch(item.message, from: peer, packetID: item.packetID, hops: 0, address: .none, localSocket: 0, now: now)
             } else {
-                parkedFrames.append((item.message, item.packetID, item.peer, item.parked, now))
+                parkedFrames.again(item, now: now)
             }
         }
     }

@@ -15,9 +15,12 @@ extension Node {
         if let known = topology.peers[source] {
             guard known.identity == hello.identity else {
                 // Someone else claims this address. Answer with a collision error only if they own the key they sent.
-                guard passesIdentityGate(address, now: now),
+                guard identityGate.admit(address, now: now) == .admitted,
                     let keys = try? PeerKeys(local: identity, peer: hello.identity)
-                else { return }
+                else {
+                    drop(.newIdentityRateLimited)
+                    return
+                }
                 var check = packet
                 guard (try? PacketArmor.dearmor(&check, keys: keys).get()) != nil else {
                     drop(.badMAC)
@@ -34,21 +37,8 @@ extension Node {
             }
             peer = known
         } else {
-            guard passesIdentityGate(address, now: now) else {
-                drop(.rateLimited)
-                return
-            }
-            // Check the MAC before the (costly) identity validation.
-            guard let keys = try? PeerKeys(local: identity, peer: hello.identity) else {
-                drop(.invalidIdentity)
-                return
-            }
-            var check = packet
-            guard case .success = PacketArmor.dearmor(&check, keys: keys) else {
-                drop(.badMAC)
-                return
-            }
-            guard let added = addPeer(hello.identity, now: now) else { return }
+            guard let added = admitStranger(hello.identity, packet: packet, from: address, localSocket: localSocket, now: now)
+            else { return }
             peer = added
         }
         var verified = packet
@@ -71,20 +61,44 @@ extension Node {
         answerHello(full, from: peer, packetID: id, hops: hops, address: address, localSocket: localSocket, now: now)
     }
 
-    /// One new identity per interval from each /24 (IPv4) or /64 (IPv6) of sources.
-    func passesIdentityGate(_ address: InetAddress, now: Int64) -> Bool {
-        let interval = configuration.newIdentityInterval
-        guard interval > 0 else { return true }
-        let subnet: UInt64
-        switch address {
-        case .ipv4(let a, _): subnet = UInt64(a.rawValue >> 8)
-        case .ipv6(let a, _): subnet = a.high | 1 << 63
-        default: subnet = 0
+    /// A suite-0 HELLO from an identity we do not know: the prefix gate and the agreement budget, the MAC, the
+    /// validation budget, then the validation (here, or by the host off the node's thread, in which case the HELLO
+    /// is handled again when the verdict comes). Returns the peer if it is known now.
+    private func admitStranger(
+        _ stranger: Identity, packet: [UInt8], from address: InetAddress, localSocket: Int, now: Int64
+    ) -> Peer? {
+        // Its check is under way: the HELLO waits for the same verdict, at no further cost.
+        if identityChecks.isChecking(stranger.address) {
+            if identityChecks.start(stranger, for: .hello(packet: packet, from: address, localSocket: localSocket), now: now) == .refused {
+                drop(.validationBudgetSpent)
+            }
+            return nil
         }
-        if let last = identityGate[subnet], now - last < interval { return false }
-        identityGate[subnet] = now
-        if identityGate.count > 4096 { identityGate = identityGate.filter { now - $0.value < interval } }
-        return true
+        switch identityGate.admit(address, now: now) {
+        case .prefixBusy:
+            drop(.newIdentityRateLimited)
+            return nil
+        case .agreementBudgetSpent:
+            drop(.agreementBudgetSpent)
+            return nil
+        case .admitted:
+            break
+        }
+        // The MAC before the (costly) identity validation.
+        guard let keys = try? PeerKeys(local: identity, peer: stranger) else {
+            drop(.invalidIdentity)
+            return nil
+        }
+        var check = packet
+        guard case .success = PacketArmor.dearmor(&check, keys: keys) else {
+            drop(.badMAC)
+            return nil
+        }
+        guard identityGate.admitValidation(now: now) else {
+            drop(.validationBudgetSpent)
+            return nil
+        }
+        return verify(stranger, keys: keys, for: .hello(packet: packet, from: address, localSocket: localSocket), now: now)
     }
 
     /// Replies OK(HELLO) over the path the HELLO came on, with world updates the sender lacks; then records the
@@ -122,8 +136,11 @@ extension Node {
                 peer.latency = latency
                 if let i = peer.paths.firstIndex(where: { $0.address == address }) { peer.paths[i].latency = latency }
             }
+            // A root takes reports of its address only from other roots: its peers are everyone.
             if let observed = ok.observedAddress, observed != .none, topology.isUpstream(peer.address) || !isRoot {
-                surfaceAddresses[observed] = now
+                selfAwareness.iam(
+                    reporter: peer.address, reporterAddress: address, observed: observed,
+                    trusted: topology.isUpstream(peer.address), now: now)
             }
         }
         peer.setVersion(protocol: ok.protocolVersion, major: ok.major, minor: ok.minor, revision: ok.revision)
@@ -177,9 +194,7 @@ extension Node {
     /// Tells a peer we share a network with where it can reach us directly.
     func pushDirectPaths(to peer: Peer, now: Int64) {
         var addresses = localAddresses.filter(isUsablePath)
-        for (a, seen) in surfaceAddresses where now - seen < Timers.pathExpiration && !addresses.contains(a) {
-            addresses.append(a)
-        }
+        for a in selfAwareness.addresses(now: now) where !addresses.contains(a) && isUsablePath(a) { addresses.append(a) }
         guard !addresses.isEmpty else { return }
         peer.lastPushDirectPathsSent = now
         send(.pushDirectPaths(PushDirectPaths(paths: addresses.prefix(16).map { PushDirectPaths.Path(address: $0) })), to: peer, now: now)

@@ -1,13 +1,19 @@
 extension Node {
     /// Members known to want `group` on `network` (recent LIKEs and gather results), ourselves excluded.
     func knownMembers(_ network: NetworkID, _ group: MulticastGroup, now: Int64) -> [Address] {
-        (multicastDirectory[network]?[group] ?? [:])
-            .filter { now - $0.value < Timers.multicastLikeExpire && $0.key != address }
-            .map(\.key).sorted()
+        multicastDirectory.members(network, group, now: now).filter { $0 != address }
     }
 
+    /// Members a gather answer named, for a network we are in (answers for others are not kept: they could only
+    /// fill the directory).
     func learnMembers(_ network: NetworkID, _ group: MulticastGroup, _ members: [Address], now: Int64) {
-        for m in members where m != address { multicastDirectory[network, default: [:]][group, default: [:]][m] = now }
+        guard networks[network] != nil else {
+            drop(.notAMember)
+            return
+        }
+        for m in members where m != address {
+            if multicastDirectory.record(network, group, m, now: now) == .refused { drop(.tableFull) }
+        }
         flushPendingMulticasts(network, group, now: now)
     }
 
@@ -109,13 +115,16 @@ extension Node {
                 accepted = true
             } else if isRoot {
                 accepted = true
-            } else if entry.network.controller == address, let last = configRequesters[entry.network]?[peer.address] {
-                accepted = now - last <= 180_000
+            } else if entry.network.controller == address {
+                accepted = configRequesters.requestedRecently(entry.network, peer.address, now: now)
             } else {
                 accepted = false
             }
             guard accepted else { continue }
-            multicastDirectory[entry.network, default: [:]][entry.group, default: [:]][peer.address] = now
+            if multicastDirectory.record(entry.network, entry.group, peer.address, now: now) == .refused {
+                drop(.tableFull)
+                continue
+            }
             flushPendingMulticasts(entry.network, entry.group, now: now)
         }
     }

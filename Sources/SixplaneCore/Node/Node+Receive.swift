@@ -29,7 +29,7 @@ extension Node {
             return
         }
         if datagram[Packet.flagsOffset] & Packet.flagFragmented != 0 {
-            let outcome = reassembler.receiveHead(UnsafeRawBufferPointer(datagram), now: now) { assembled in
+            let outcome = reassembler.receiveHead(UnsafeRawBufferPointer(datagram), from: address, now: now) { assembled in
                 handlePacket(assembled, from: address, localSocket: localSocket, now: now)
             }
             countReassembly(outcome)
@@ -45,7 +45,7 @@ extension Node {
             return
         }
         let outcome = datagram.withUnsafeBytes { raw in
-            reassembler.receiveFragment(raw, now: now) { assembled in
+            reassembler.receiveFragment(raw, from: address, now: now) { assembled in
                 handlePacket(assembled, from: address, localSocket: localSocket, now: now)
             }
         }
@@ -99,9 +99,8 @@ extension Node {
         guard let pa = topology.peers[a], let pb = topology.peers[b],
             let pathA = pa.bestPath(now), let pathB = pb.bestPath(now), pathA.isAlive(now), pathB.isAlive(now)
         else { return }
-        let key = Topology.pairKey(a, b)
-        if let last = topology.lastUnite[key], now - last < Timers.uniteInterval { return }
-        topology.lastUnite[key] = now
+        guard topology.introduce(a, b, interval: Timers.uniteInterval, capacity: configuration.limits.introductions, now: now)
+        else { return }
         send(.rendezvous(Rendezvous(peer: b, endpoint: pathB.address)), to: pa, now: now)
         send(.rendezvous(Rendezvous(peer: a, endpoint: pathA.address)), to: pb, now: now)
     }
@@ -126,9 +125,11 @@ extension Node {
             return
         }
         guard let peer = topology.peers[source] else {
-            if receiveQueue.count >= 32 { receiveQueue.removeFirst() }
-            receiveQueue.append((Array(packet), address, localSocket, now))
-            requestWhois(source, now: now)
+            // Held until the sender's identity is known (its WHOIS, or its own HELLO's check under way).
+            guard identityChecks.isChecking(source) || requestWhois(source, own: false, now: now) else { return }
+            let evicted = whois.hold(
+                .init(packet: Array(packet), address: address, localSocket: localSocket, queued: now, sender: source))
+            for _ in 0..<evicted { drop(.evicted) }
             return
         }
         switch PacketArmor.dearmor(packet, keys: peer.keys) {
@@ -169,7 +170,7 @@ extension Node {
         }
         let isOK: Bool
         if case .ok(let inRe, _) = message {
-            guard replies.isExpected(inRe.packetID) else {
+            guard replies.consume(inRe.packetID, now: now) else {
                 drop(.unexpectedReply)
                 return
             }
@@ -195,9 +196,7 @@ extension Node {
         } else {
             // Confirm an unknown path before using it: a HELLO there, answered by an OK that comes back over it.
             // At most once a second per address, however many packets arrive on it.
-            if let last = pathProbes[address], now - last < Timers.helloProbe { return }
-            if pathProbes.count >= 4096 { pathProbes = pathProbes.filter { now - $0.value < Timers.helloProbe } }
-            pathProbes[address] = now
+            guard pathProber.shouldProbe(address, now: now) else { return }
             sendHello(to: peer, address: address, localSocket: localSocket, now: now)
         }
     }
@@ -246,7 +245,8 @@ extension Node {
                 drop(.notAnUpstream)
                 return
             }
-            for id in ok.identities { _ = addPeer(id, now: now) }
+            // Only identities we asked for: an upstream cannot fill our peer table with others.
+            for id in ok.identities where whois.isLookingUp(id.address) { verify(id, for: .lookup, now: now) }
         case .networkConfig(let chunk): receiveConfigChunk(chunk, from: peer, pushID: nil, now: now)
         case .multicastGather(let ok): learnMembers(ok.network, ok.group, ok.results.members, now: now)
         case .multicastFrame(let ok):
@@ -283,7 +283,7 @@ extension Node {
         case .unwantedMulticast:
             guard let id = error.network, let network = networks[id], network.gate(peer), error.detail.count >= 18 else { return }
             var r = ByteReader(Array(error.detail[8...]))
-            if let group = try? MulticastGroup(reading: &r) { multicastDirectory[id]?[group]?[peer.address] = nil }
+            if let group = try? MulticastGroup(reading: &r) { multicastDirectory.remove(id, group, peer.address) }
         default:
             break
         }
@@ -302,49 +302,6 @@ extension Node {
 
     // MARK: WHOIS
 
-    func requestWhois(_ target: Address, now: Int64) {
-        // Bounded: a flood of packets from made-up sources must not grow this without limit.
-        if whoisPending[target] == nil, whoisPending.count >= 1024 {
-            drop(.rateLimited)
-            return
-        }
-        if let pending = whoisPending[target] {
-            guard now - pending.last >= Timers.whoisRetry else { return }
-            whoisPending[target] = (pending.first, now)
-        } else {
-            whoisPending[target] = (now, now)
-        }
-        guard let root = topology.bestRoot(now, excluding: target), root.address != address else { return }
-        send(.whois(Whois(addresses: [target])), to: root, now: now, expectReply: true)
-    }
-
-    /// Learns a peer's identity (from HELLO or an upstream's WHOIS answer) and releases what waited for it.
-    @discardableResult
-    func addPeer(_ identity: Identity, now: Int64) -> Peer? {
-        if let existing = topology.peers[identity.address] {
-            return existing.identity == identity ? existing : nil
-        }
-        guard identity.address != address, configuration.validateIdentity(identity),
-            let keys = try? PeerKeys(local: self.identity, peer: identity)
-        else {
-            drop(.invalidIdentity)
-            return nil
-        }
-        let peer = Peer(identity: identity, keys: keys)
-        topology.peers[identity.address] = peer
-        host.event(.peerAdded(identity.address))
-        whoisPending[identity.address] = nil
-        let waitingIn = receiveQueue.filter { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == identity.address }
-        receiveQueue.removeAll { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == identity.address }
-        for w in waitingIn { handlePacket(w.packet, from: w.address, localSocket: w.localSocket, now: now) }
-        let waitingOut = sendQueue.filter { $0.destination == identity.address }
-        sendQueue.removeAll { $0.destination == identity.address }
-        for w in waitingOut {
-            sendPacket(verb: w.verb, payload: w.payload, to: peer, now: now, expectReply: w.expectReply)
-        }
-        return peer
-    }
-
     func answerWhois(_ whois: Whois, from peer: Peer, packetID: UInt64, now: Int64) {
         // Roots answer freely; others at most every 100 ms per peer.
         if !isRoot {
@@ -360,7 +317,7 @@ extension Node {
         if !known.isEmpty {
             send(.ok(InReplyTo(verb: .whois, packetID: packetID), .whois(WhoisOK(identities: Array(known.prefix(8))))), to: peer, now: now)
         } else if !isRoot {
-            for a in whois.addresses.prefix(4) { requestWhois(a, now: now) }
+            for a in whois.addresses.prefix(4) { requestWhois(a, own: false, now: now) }
         }
     }
 }

@@ -11,9 +11,10 @@ extension Node {
             send(message, to: peer, now: now, expectReply: expectReply)
             return
         }
-        if sendQueue.count >= 256 { sendQueue.removeFirst() }
-        sendQueue.append((destination, message.verb, message.payload, expectReply, now))
-        requestWhois(destination, now: now)
+        let evicted = whois.hold(
+            .init(destination: destination, verb: message.verb, payload: message.payload, expectReply: expectReply, queued: now))
+        if evicted { drop(.evicted) }
+        requestWhois(destination, own: true, now: now)
     }
 
     /// Builds, armors and transmits one packet; returns its wire id (0 if it could not be sent).
@@ -39,7 +40,9 @@ extension Node {
             helloTail: isHello ? Hello.tailOffset(payload: payload) : nil)
         let wireID = UInt64(bigEndian: packet.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         guard transmit(packet, to: peer, now: now, via: explicit) else { return 0 }
-        if expectReply { replies.expect(wireID) }
+        if expectReply {
+            replies.expect(wireID, replies: verb == Verb.networkConfigRequest.rawValue ? ReplyTracker.configChunks : 1, now: now)
+        }
         statistics.packetsOut[Int(verb & Packet.verbMask)] += 1
         return wireID
     }
@@ -118,7 +121,7 @@ extension Node {
             suite: .poly1305None, keys: peer.keys, helloTail: tail)
         let wireID = UInt64(bigEndian: packet.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         sendRaw(packet, to: address, localSocket: localSocket, now: now)
-        replies.expect(wireID)
+        replies.expect(wireID, now: now)
         peer.lastHelloSent = now
         peer.lastSend = now
         if let i = peer.pathIndex(address, localSocket) { peer.paths[i].lastSend = now }

@@ -8,6 +8,7 @@ extension Node {
         retryWhois(now: now)
         retryParkedFrames(now: now)
         reassembler.expire(now: now)
+        identityChecks.expire(now: now)
         if now >= nextPingCheck {
             nextPingCheck = now + Timers.pingCheck
             pingRoots(now: now)
@@ -21,25 +22,16 @@ extension Node {
     }
 
     private func retryWhois(now: Int64) {
-        for (target, pending) in whoisPending.sorted(by: { $0.key < $1.key }) {
-            if now - pending.first > Timers.whoisGiveUp {
-                whoisPending[target] = nil
-                let stuck = receiveQueue.filter { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == target }.count
-                for _ in 0..<stuck { drop(.unknownPeer) }
-                receiveQueue.removeAll { Address(bytes: $0.packet[Packet.sourceOffset..<Packet.flagsOffset]) == target }
-                sendQueue.removeAll { $0.destination == target }
-            } else if now - pending.last >= Timers.whoisRetry {
-                requestWhois(target, now: now)
-            }
-        }
-        receiveQueue.removeAll { now - $0.queued > Timers.whoisGiveUp }
+        let (due, abandoned) = whois.expire(now: now)
+        for _ in 0..<abandoned { drop(.unknownPeer) }
+        for target in due { requestWhois(target, own: whois.lookups[target]?.own ?? false, now: now) }
     }
 
     /// Roots: HELLO every 224 s on their paths, or every ping check to their listed endpoints while we have none.
     private func pingRoots(now: Int64) {
         for (rootAddress, endpoints) in topology.roots.sorted(by: { $0.key < $1.key }) where rootAddress != address {
             let identity = topology.rootIdentities[rootAddress]
-            let peer = topology.peers[rootAddress] ?? identity.flatMap { addPeer($0, now: now) }
+            let peer = topology.peers[rootAddress] ?? identity.flatMap { adopt($0, now: now) }
             guard let peer else { continue }
             let live = peer.paths.filter { $0.isAlive(now) }
             if live.isEmpty {
@@ -63,7 +55,7 @@ extension Node {
     func contactMoonSeeds(now: Int64) {
         for seed in Set(topology.moonSeeds.values).sorted() where seed != address {
             guard let peer = topology.peers[seed] else {
-                requestWhois(seed, now: now)
+                requestWhois(seed, own: true, now: now)
                 continue
             }
             guard now - peer.lastHelloSent >= Timers.pingCheck else { continue }
@@ -125,21 +117,14 @@ extension Node {
             peer.paths.removeAll { now - $0.lastReceive > Timers.pathExpiration * 2 }
         }
         for (a, peer) in topology.peers.sorted(by: { $0.key < $1.key }) where !topology.isUpstream(a) && now - peer.lastReceive > Timers.peerActivity {
-            if now - peer.lastActivity > Timers.peerActivity {
-                host.store(.peer(a), data: peer.identity.serialized())
-                topology.peers[a] = nil
-            }
+            if now - peer.lastActivity > Timers.peerActivity { forget(peer) }
         }
-        for (network, groups) in multicastDirectory {
-            for (group, members) in groups {
-                let live = members.filter { now - $0.value < Timers.multicastLikeExpire }
-                multicastDirectory[network]?[group] = live.isEmpty ? nil : live
-            }
-        }
-        surfaceAddresses = surfaceAddresses.filter { now - $0.value < Timers.pathExpiration }
-        for key in topology.lastUnite.keys where now - topology.lastUnite[key]! > Timers.uniteInterval * 4 {
-            topology.lastUnite[key] = nil
-        }
+        for network in networks.values { network.forgetStrangers(known: topology.peers, now: now) }
+        multicastDirectory.expire(now: now)
+        selfAwareness.expire(now: now)
+        pathProber.expire(now: now)
+        configRequesters.expire(now: now)
+        topology.forgetIntroductions(olderThan: Timers.uniteInterval * 4, now: now)
     }
 
     /// Config requests (every 5 s until configured, then every 60 s) and multicast announcements (60 s).
@@ -153,8 +138,11 @@ extension Node {
         }
     }
 
+    /// Online when an upstream was heard from lately, or when we are one: a root is what others come online
+    /// through (1.14.1 says ONLINE on a root that is alone in its planet).
     private func updateOnline(now: Int64) {
-        let online = topology.roots.keys.contains { topology.peers[$0].map { now - $0.lastReceive < Timers.online } ?? false }
+        let online =
+            isRoot || topology.roots.keys.contains { topology.peers[$0].map { now - $0.lastReceive < Timers.online } ?? false }
         if online != isOnline {
             isOnline = online
             host.event(online ? .online : .offline)

@@ -17,28 +17,20 @@ public final class Node {
     public internal(set) var statistics = NodeStatistics()
     /// Whether an upstream (root) has been heard from recently.
     public internal(set) var isOnline = false
-    /// Our address as roots and peers report seeing it (for PUSH_DIRECT_PATHS).
-    public internal(set) var surfaceAddresses: [InetAddress: Int64] = [:]
     /// Addresses of our host's interfaces that peers may try (set by the host).
     public var localAddresses: [InetAddress] = []
 
-    let reassembler = Reassembler()
+    // The node's tables. Each owns its bound and its eviction rule (see `NodeLimits`).
+    let reassembler: Reassembler
     var replies = ReplyTracker()
-    /// Packets from peers we do not know yet, waiting for WHOIS.
-    var receiveQueue: [(packet: [UInt8], address: InetAddress, localSocket: Int, queued: Int64)] = []
-    /// Packets for peers we do not know yet, waiting for WHOIS.
-    var sendQueue: [(destination: Address, verb: UInt8, payload: [UInt8], expectReply: Bool, queued: Int64)] = []
-    var whoisPending: [Address: (first: Int64, last: Int64)] = [:]
-    /// Frames that failed a network gate, retried for a while in case the sender's certificate arrives.
-    var parkedFrames: [(message: Message, packetID: UInt64, peer: Address, parked: Int64, lastTry: Int64)] = []
-    /// When we last probed an unconfirmed address with HELLO.
-    var pathProbes: [InetAddress: Int64] = [:]
-    /// When a new identity was last accepted from each source subnet.
-    var identityGate: [UInt64: Int64] = [:]
-    /// Who wants which multicast group on each network (from LIKEs and gather results).
-    var multicastDirectory: [NetworkID: [MulticastGroup: [Address: Int64]]] = [:]
-    /// As a controller: when each member last requested each network's config (LIKEs to the controller need it).
-    var configRequesters: [NetworkID: [Address: Int64]] = [:]
+    var whois: WhoisResolver
+    var identityGate: IdentityGate
+    var identityChecks: IdentityChecks
+    var parkedFrames: ParkedFrames
+    var pathProber: PathProber
+    var multicastDirectory: MulticastDirectory
+    var configRequesters: ConfigRequesters
+    var selfAwareness: SelfAwareness
     var nextPingCheck: Int64 = 0
     /// Datagrams on their way out; held back only while a burst of tap frames is handled (`batching`).
     let transmitBatch = TransmitBatch()
@@ -52,12 +44,25 @@ public final class Node {
         self.identity = configuration.identity
         self.host = host
         topology = Topology(planet: configuration.planet, moons: configuration.moons)
+        let limits = configuration.limits
+        reassembler = Reassembler(capacity: limits.reassemblySlots, perSource: limits.reassemblySlotsPerSource)
+        whois = WhoisResolver(limits: limits)
+        identityGate = IdentityGate(limits: limits, interval: configuration.newIdentityInterval, seed: host.random())
+        identityChecks = IdentityChecks(capacity: limits.pendingValidations)
+        parkedFrames = ParkedFrames(capacity: limits.parkedFrames, perPeer: limits.parkedFramesPerPeer)
+        pathProber = PathProber(capacity: limits.pathProbes)
+        multicastDirectory = MulticastDirectory(limits: limits)
+        configRequesters = ConfigRequesters(capacity: limits.configRequesters)
+        selfAwareness = SelfAwareness(capacity: limits.surfaceReporters)
     }
 
     public var address: Address { identity.address }
 
     /// Whether this node is a root of its planet or one of its moons.
     public var isRoot: Bool { topology.isUpstream(address) }
+
+    /// Our address as roots and peers report seeing it (what PUSH_DIRECT_PATHS tells peers, with `localAddresses`).
+    public func surfaceAddresses(now: Int64) -> [InetAddress] { selfAwareness.addresses(now: now) }
 
     // MARK: Networks
 
@@ -96,18 +101,6 @@ public final class Node {
         if added { announceMulticastGroups(network, now: now) }
     }
 
-    // MARK: Peers
-
-    /// A peer remembered from before (the daemon's `peers.d`): known without a WHOIS, and tried once at each of its
-    /// last addresses.
-    public func addCachedPeer(_ identity: Identity, addresses: [InetAddress], now: Int64) {
-        guard let peer = addPeer(identity.publicOnly, now: now) else { return }
-        for a in addresses where isUsablePath(a) {
-            pathProbes[a] = now
-            sendHello(to: peer, address: a, localSocket: 0, now: now)
-        }
-    }
-
     // MARK: Moons
 
     /// Adds a moon (from a file, or fetched); its roots become upstreams.
@@ -128,19 +121,42 @@ public final class Node {
         host.store(.moon(id), data: nil)
     }
 
-    /// How full the node's bounded queues are (for metrics, and tests that floods stay bounded).
-    public struct QueueSizes: Equatable, Sendable {
-        public var receiveQueue: Int
-        public var sendQueue: Int
-        public var parkedFrames: Int
-        public var whoisPending: Int
-        public var reassembly: Int
+    /// How full each of the node's bounded tables is, and its bound (for metrics, and tests that floods stay bounded).
+    public struct TableSizes: Equatable, Sendable {
+        public struct Size: Equatable, Sendable {
+            public var count: Int
+            public var capacity: Int
+        }
+        /// By table name (`peers`, `whoisOwn`, `reassembly`, …), in a fixed order.
+        public var tables: [(name: String, size: Size)]
+
+        public static func == (a: TableSizes, b: TableSizes) -> Bool {
+            a.tables.map(\.name) == b.tables.map(\.name) && a.tables.map(\.size) == b.tables.map(\.size)
+        }
+
+        public subscript(_ name: String) -> Size? { tables.first { $0.name == name }?.size }
     }
 
-    public var queueSizes: QueueSizes {
-        QueueSizes(
-            receiveQueue: receiveQueue.count, sendQueue: sendQueue.count, parkedFrames: parkedFrames.count,
-            whoisPending: whoisPending.count, reassembly: reassembler.pending)
+    public var tableSizes: TableSizes {
+        let l = configuration.limits
+        let members = networks.values.reduce(0) { $0 + $1.members.count }
+        return TableSizes(tables: [
+            ("peers", .init(count: topology.peers.count, capacity: l.peers)),
+            ("identityGate", .init(count: identityGate.capacity, capacity: identityGate.capacity)),
+            ("identityChecks", .init(count: identityChecks.count, capacity: l.pendingValidations)),
+            ("whoisOwn", .init(count: whois.ownCount, capacity: l.ownLookups)),
+            ("whoisInbound", .init(count: whois.inboundCount, capacity: l.inboundLookups)),
+            ("waitingPackets", .init(count: whois.waitingPackets.count, capacity: l.waitingPackets)),
+            ("waitingSends", .init(count: whois.waitingSends.count, capacity: l.waitingSends)),
+            ("reassembly", .init(count: reassembler.pending, capacity: reassembler.capacity)),
+            ("parkedFrames", .init(count: parkedFrames.count, capacity: l.parkedFrames)),
+            ("pathProbes", .init(count: pathProber.count, capacity: l.pathProbes)),
+            ("multicastDirectory", .init(count: multicastDirectory.count, capacity: l.multicastEntries)),
+            ("configRequesters", .init(count: configRequesters.count, capacity: l.configRequesters)),
+            ("surfaceReporters", .init(count: selfAwareness.count, capacity: l.surfaceReporters)),
+            ("introductions", .init(count: topology.lastUnite.count, capacity: l.introductions)),
+            ("memberships", .init(count: members, capacity: l.peers * max(1, networks.count))),
+        ])
     }
 
     // MARK: Counting

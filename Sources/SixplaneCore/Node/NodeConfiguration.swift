@@ -7,9 +7,11 @@ public struct NodeConfiguration: Sendable {
     public var moons: [World]
     /// Checks a new peer's identity (the memory-hard hash, ~7 ms). Simulations share a memoizing one.
     public var validateIdentity: @Sendable (Identity) -> Bool
-    /// One new identity accepted per this many ms from each /24 (IPv4) or /64 (IPv6) of sources, as the
+    /// One new identity accepted per this many ms from each /24 (IPv4) or /48 (IPv6) of sources, as the
     /// reference does against HELLO floods. 0 turns it off.
     public var newIdentityInterval: Int64
+    /// Bounds of the node's tables and budgets for strangers' work.
+    public var limits: NodeLimits
     /// Drop IPv6 and IPv4 frames whose source address the sending member does not own (ZeroTier accepts any source
     /// in the network; see its issues #990 and #1123).
     public var strictSourceAddresses: Bool
@@ -20,8 +22,9 @@ public struct NodeConfiguration: Sendable {
         identity: Identity, planet: World = PublicPlanet.world, moons: [World] = [],
         validateIdentity: @escaping @Sendable (Identity) -> Bool = { $0.isValid },
         newIdentityInterval: Int64 = 2000, strictSourceAddresses: Bool = true,
-        operatingSystem: String = "linux/x86_64"
+        operatingSystem: String = "linux/x86_64", limits: NodeLimits = NodeLimits()
     ) {
+        self.limits = limits
         self.identity = identity
         self.planet = planet
         self.moons = moons

@@ -26,9 +26,21 @@ public protocol NodeHost: AnyObject {
 
     /// Something worth a log line or a metric.
     func event(_ event: NodeEvent)
+
+    /// Offers to check a new peer's identity (the memory-hard hash, ~7 ms) off the node's thread. Return true to
+    /// take it: the host then calls `Node.identityChecked(_:valid:now:)` in the node's serialized context. With
+    /// false (the default) the node checks it itself with `NodeConfiguration.validateIdentity`.
+    func validateLater(_ identity: Identity) -> Bool
+
+    /// A piece of state stored before (`store(_:data:)`), or nil. The node asks for `.peer` when it needs an
+    /// identity it does not know, before asking a root.
+    func load(_ object: StateObject) -> [UInt8]?
 }
 
 extension NodeHost {
+    public func validateLater(_ identity: Identity) -> Bool { false }
+    public func load(_ object: StateObject) -> [UInt8]? { nil }
+
     public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
         sendOneByOne(segments: segments, segmentSize: segmentSize, to: address, localSocket: localSocket)
     }
@@ -123,4 +135,28 @@ public enum DropReason: String, Sendable, CaseIterable {
     case noRoute
     /// A frame for a member whose certificate the controller revoked (beyond ZeroTier, which still sends).
     case revokedDestination
+    /// A HELLO of a new identity from a source prefix (IPv4 /24, IPv6 /48) that brought one less than 2 s ago.
+    case newIdentityRateLimited
+    /// A HELLO of a new identity past the node-wide budget of key agreements per second.
+    case agreementBudgetSpent
+    /// An authenticated HELLO of a new identity past the budget of identity validations per second.
+    case validationBudgetSpent
+    /// A WHOIS lookup with no room (or, started by an unknown sender's packet, no budget).
+    case lookupRefused
+    /// A bounded table was full of live entries (peers, multicast directory, config requesters).
+    case tableFull
+    /// A packet pushed out of a full queue by a newer one.
+    case evicted
+    /// Credentials past a peer's budget of signature checks per second.
+    case credentialBudgetSpent
+    /// A config chunk not sent by the network's controller.
+    case notFromController
+    /// An ARP packet whose sender address or MAC is not the sending member's.
+    case spoofedARP
+    /// A neighbor advertisement or solicitation whose target or link-layer address is not the sending member's.
+    case spoofedNeighbor
+    /// A link-local IPv6 source that is not the sending member's own (the EUI-64 of its MAC).
+    case spoofedLinkLocal
+    /// An IPv4 source on a network that assigns IPv4, from a member with no certificate of ownership for it.
+    case uncertifiedIPv4
 }

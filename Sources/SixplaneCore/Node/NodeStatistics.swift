@@ -14,6 +14,9 @@ public struct NodeStatistics: Equatable, Sendable {
     public var ndpEmulated = 0
     /// Packets forwarded for others (as a root or relay).
     public var relayed = 0
+    /// New identities whose validation was started (by the node, or handed to the host), and those found invalid.
+    public var identityValidations = 0
+    public var invalidIdentities = 0
 
     public init() {}
 

@@ -27,9 +27,13 @@ public final class Peer {
     /// Per network: when we last pushed our credentials to it.
     var credentialsPushed: [NetworkID: Int64] = [:]
 
-    init(identity: Identity, keys: PeerKeys) {
+    /// Signature checks of the credentials it sends us (each an Ed25519 verification).
+    var credentialBudget: RateBudget
+
+    init(identity: Identity, keys: PeerKeys, credentialChecksPerSecond: Int = NodeLimits().credentialChecksPerSecond) {
         self.identity = identity
         self.keys = keys
+        credentialBudget = RateBudget(perSecond: credentialChecksPerSecond)
     }
 
     public var address: Address { identity.address }

@@ -87,6 +87,23 @@ public struct Topology {
         }
     }
 
+    /// Notes an introduction (RENDEZVOUS) of two peers; false if they were introduced less than `interval` ago,
+    /// or the table is full of recent ones.
+    mutating func introduce(_ a: Address, _ b: Address, interval: Int64, capacity: Int, now: Int64) -> Bool {
+        let key = Self.pairKey(a, b)
+        if let last = lastUnite[key], now - last < interval { return false }
+        if lastUnite[key] == nil, lastUnite.count >= capacity {
+            forgetIntroductions(olderThan: interval, now: now)
+            guard lastUnite.count < capacity else { return false }
+        }
+        lastUnite[key] = now
+        return true
+    }
+
+    mutating func forgetIntroductions(olderThan age: Int64, now: Int64) {
+        lastUnite = lastUnite.filter { now - $0.value <= age }
+    }
+
     static func pairKey(_ a: Address, _ b: Address) -> UInt128 {
         let (x, y) = a < b ? (a, b) : (b, a)
         return UInt128(x.rawValue) << 64 | UInt128(y.rawValue)

@@ -82,10 +82,11 @@ public enum Fragmentation {
 
 /// Reassembles fragmented packets from their pieces, arriving in any order, with duplicates.
 ///
-/// Memory is fixed: `capacity` slots, each with room for a whole 7-piece packet, allocated once. A new packet
-/// evicts the oldest incomplete one when all slots are busy, and incomplete packets expire after `timeout` ms.
-/// Completed packets are assembled into one reusable buffer and handed to a closure: nothing is allocated per
-/// datagram.
+/// Memory is fixed: `capacity` slots, each with room for a whole 7-piece packet, allocated once; incomplete packets
+/// expire after `timeout` ms. Slots are shared fairly among physical sources: one source holds at most `perSource`
+/// (its oldest makes room for its newest), and when all are busy a new packet takes the oldest slot of the source
+/// holding the most, so forged fragments from one source cannot push out another peer's packets. Completed packets
+/// are assembled into one reusable buffer and handed to a closure: nothing is allocated per datagram.
 public final class Reassembler {
     public enum Outcome: Equatable, Sendable {
         /// Kept, waiting for the other pieces.
@@ -111,9 +112,11 @@ public final class Reassembler {
         var received: UInt8 = 0  // bit n = piece n present
         var lengths = (0, 0, 0, 0, 0, 0, 0)
         var firstSeen: Int64 = 0
+        var source: InetAddress = .none
     }
 
     public let capacity: Int
+    public let perSource: Int
     public let timeout: Int64
     private var slots: [Slot]
     /// capacity × 7 pieces × one datagram each.
@@ -125,9 +128,10 @@ public final class Reassembler {
     public private(set) var evicted = 0
     public private(set) var expired = 0
 
-    public init(capacity: Int = 32, timeout: Int64 = 5_000) {
-        precondition(capacity > 0)
+    public init(capacity: Int = 32, perSource: Int = 8, timeout: Int64 = 5_000) {
+        precondition(capacity > 0 && perSource > 0)
         self.capacity = capacity
+        self.perSource = perSource
         self.timeout = timeout
         slots = Array(repeating: Slot(), count: capacity)
         pieces = .allocate(byteCount: capacity * Packet.maxFragments * Self.pieceSize, alignment: 16)
@@ -144,22 +148,24 @@ public final class Reassembler {
 
     /// Takes a fragment datagram (byte 13 = 0xff) for us.
     public func receiveFragment(
-        _ datagram: UnsafeRawBufferPointer, now: Int64, deliver: (UnsafeMutableRawBufferPointer) -> Void
+        _ datagram: UnsafeRawBufferPointer, from source: InetAddress = .none, now: Int64,
+        deliver: (UnsafeMutableRawBufferPointer) -> Void
     ) -> Outcome {
         guard datagram.count > Fragmentation.headerLength else { return .dropped(.malformed) }
         let total = Int(datagram[14] >> 4)
         let number = Int(datagram[14] & 0x0f)
         guard total > 1, total <= Packet.maxFragments, number >= 1, number < total else { return .dropped(.malformed) }
         let payload = UnsafeRawBufferPointer(rebasing: datagram[Fragmentation.headerLength...])
-        return store(id: Self.id(datagram), number: number, total: total, bytes: payload, now: now, deliver: deliver)
+        return store(id: Self.id(datagram), number: number, total: total, bytes: payload, source: source, now: now, deliver: deliver)
     }
 
     /// Takes the head of a fragmented packet (flag 0x40 set).
     public func receiveHead(
-        _ packet: UnsafeRawBufferPointer, now: Int64, deliver: (UnsafeMutableRawBufferPointer) -> Void
+        _ packet: UnsafeRawBufferPointer, from source: InetAddress = .none, now: Int64,
+        deliver: (UnsafeMutableRawBufferPointer) -> Void
     ) -> Outcome {
         guard packet.count >= Packet.minimumLength else { return .dropped(.malformed) }
-        return store(id: Self.id(packet), number: 0, total: 0, bytes: packet, now: now, deliver: deliver)
+        return store(id: Self.id(packet), number: 0, total: 0, bytes: packet, source: source, now: now, deliver: deliver)
     }
 
     /// Forgets incomplete packets older than the timeout.
@@ -175,12 +181,12 @@ public final class Reassembler {
     }
 
     private func store(
-        id: UInt64, number: Int, total: Int, bytes: UnsafeRawBufferPointer, now: Int64,
+        id: UInt64, number: Int, total: Int, bytes: UnsafeRawBufferPointer, source: InetAddress, now: Int64,
         deliver: (UnsafeMutableRawBufferPointer) -> Void
     ) -> Outcome {
         guard bytes.count <= Self.pieceSize else { return .dropped(.inconsistent) }
         expire(now: now)
-        let index = slotIndex(for: id, now: now)
+        let index = slotIndex(for: id, source: source, now: now)
         var slot = slots[index]
         if slot.received & (1 << UInt8(number)) != 0 { return .dropped(.duplicate) }
         if total > 0 {
@@ -211,17 +217,31 @@ public final class Reassembler {
         return .completed
     }
 
-    /// The slot holding `id`, or a fresh one (free, else the oldest incomplete packet's).
-    private func slotIndex(for id: UInt64, now: Int64) -> Int {
+    /// Slots held now by `source`.
+    public func held(by source: InetAddress) -> Int { slots.reduce(0) { $0 + ($1.inUse && $1.source == source ? 1 : 0) } }
+
+    /// The slot holding `id`, or a fresh one: free if `source` is under its quota and one is free, else the oldest
+    /// of `source`'s own (at its quota, or when it holds as many as anyone), else the oldest of the biggest holder.
+    private func slotIndex(for id: UInt64, source: InetAddress, now: Int64) -> Int {
         if let i = slots.firstIndex(where: { $0.inUse && $0.id == id }) { return i }
+        let mine = held(by: source)
         let index: Int
-        if let free = slots.firstIndex(where: { !$0.inUse }) {
+        if mine < perSource, let free = slots.firstIndex(where: { !$0.inUse }) {
             index = free
         } else {
-            index = slots.indices.min { slots[$0].firstSeen < slots[$1].firstSeen }!
+            var counts: [InetAddress: Int] = [:]
+            for slot in slots where slot.inUse { counts[slot.source, default: 0] += 1 }
+            let biggest = counts.filter { $0.key != source }.values.max() ?? 0
+            let victim: InetAddress? = mine >= perSource || (mine > 0 && mine >= biggest) ? source : nil
+            let candidates = slots.indices.filter { i in
+                guard slots[i].inUse else { return false }
+                if let victim { return slots[i].source == victim }
+                return counts[slots[i].source] == biggest
+            }
+            index = candidates.min { slots[$0].firstSeen < slots[$1].firstSeen }!
             evicted += 1
         }
-        slots[index] = Slot(id: id, inUse: true, total: 0, received: 0, lengths: (0, 0, 0, 0, 0, 0, 0), firstSeen: now)
+        slots[index] = Slot(id: id, inUse: true, total: 0, received: 0, lengths: (0, 0, 0, 0, 0, 0, 0), firstSeen: now, source: source)
         return index
     }
 }

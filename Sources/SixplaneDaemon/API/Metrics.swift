@@ -47,6 +47,19 @@ enum Metrics {
         metric("sixplane_api_requests_total", "counter", "Local API requests.", [
             ("result=\"all\"", daemon.counters.apiRequests), ("result=\"unauthorized\"", daemon.counters.apiUnauthorized),
         ])
+        let tables = node.tableSizes.tables
+        metric("sixplane_table_entries", "gauge", "Entries in each of the node's bounded tables.",
+            tables.map { ("table=\"\($0.name)\"", $0.size.count) })
+        metric("sixplane_table_capacity", "gauge", "The bound of each of the node's tables.",
+            tables.map { ("table=\"\($0.name)\"", $0.size.capacity) })
+        metric("sixplane_identity_validations_total", "counter", "New peers' identities validated, by verdict.", [
+            ("result=\"all\"", s.identityValidations), ("result=\"invalid\"", s.invalidIdentities),
+        ])
+        metric("sixplane_identity_validation_cpu_microseconds_total", "counter",
+            "CPU time spent validating new peers' identities (off the node's loop).",
+            [("", Int(daemon.counters.identityValidationNanoseconds / 1000))])
+        metric("sixplane_identity_validation_budget", "gauge", "Identity validations per second allowed for strangers.",
+            [("", node.configuration.limits.identityValidationsPerSecond)])
         if let c = daemon.controller {
             metric("sixplane_controller_answers_total", "counter", "Config requests the controller answered, by outcome.", [
                 ("result=\"config\"", c.answered), ("result=\"refused\"", c.refused), ("result=\"failed\"", c.failures),

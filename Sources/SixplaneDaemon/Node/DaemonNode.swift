@@ -28,6 +28,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     let interfaceNames: [NetworkID: String]
     public internal(set) var counters = DaemonCounters()
     private var rng = SystemRandomNumberGenerator()
+    /// `peers.d`, bounded; read one file at a time when the node asks.
+    lazy var peerCache = PeerCache(directory: home.peersPath)
+    /// New peers' identities are validated here, off the node's loop, so that known peers never wait behind them.
+    private let validationQueue = DispatchQueue(label: "sixplane.identity-validation")
     private var lastControllerTick: Int64 = 0
     private var lastResync: Int64 = 0
     private var lastInterfaceScan: Int64 = 0
@@ -69,13 +73,6 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
             }
         }
         let now = Self.now()
-        for name in Home.list(home.peersPath) where name.hasSuffix(".peer") {
-            guard let bytes = try? FileIO.read("\(home.peersPath)/\(name)", limit: 4096) else { continue }
-            var reader = ByteReader(bytes, context: "cached peer")
-            if let peer = try? Identity(reading: &reader), peer.address != identity.address {
-                node.addCachedPeer(peer, addresses: [], now: now)
-            }
-        }
         for (id, saved) in home.joinedNetworks() {
             settings[id] = home.localSettings(id)
             if let saved { node.join(id, savedConfig: saved, now: now) } else { node.join(id, now: now) }
@@ -260,7 +257,9 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         switch object {
         case .planet: path = home.planetPath
         case .moon(let id): path = home.moonPath(id)
-        case .peer(let a): path = home.peerPath(a)
+        case .peer(let a):
+            do { try peerCache.store(a, data) } catch { logger.warning("cannot store peer \(a): \(error)") }
+            return
         case .networkConfig(let id): path = home.configPath(id)
         }
         do {
@@ -271,6 +270,44 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     }
 
     public func random() -> UInt64 { rng.next() }
+
+    public func load(_ object: StateObject) -> [UInt8]? {
+        guard case .peer(let a) = object else { return nil }
+        return peerCache.load(a)
+    }
+
+    /// Validates on `validationQueue` and hands the verdict back to the node on its loop, with the CPU time it took.
+    public func validateLater(_ identity: Identity) -> Bool {
+        let loop = self.loop
+        validationQueue.async { [weak self] in
+            let started = Self.threadCPUNanoseconds()
+            let valid = identity.isValid
+            let spent = Self.threadCPUNanoseconds() - started
+            loop.execute {
+                guard let self, !self.stopped else { return }
+                self.counters.identityValidations += 1
+                self.counters.identityValidationNanoseconds += spent
+                self.node.identityChecked(identity, valid: valid, now: Self.now())
+            }
+        }
+        return true
+    }
+
+    /// CPU time of the calling thread.
+    static func threadCPUNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// Validations per second that fit in `share` of a core, from timing one on this machine (the node's budget
+    /// for strangers' identities).
+    public static func validationBudget(share: Double = 0.2, probe: Identity) -> Int {
+        let started = threadCPUNanoseconds()
+        _ = probe.publicOnly.isValid
+        let seconds = Double(max(1, threadCPUNanoseconds() - started)) / 1e9
+        return max(2, min(1000, Int(share / seconds)))
+    }
 
     public func event(_ event: NodeEvent) {
         switch event {
@@ -326,4 +363,7 @@ public struct DaemonCounters: Sendable {
     public var gsoSends = 0
     /// Reads that returned several datagrams at once (UDP GRO).
     public var groReads = 0
+    /// New peers' identities validated off the loop, and the CPU time that took.
+    public var identityValidations = 0
+    public var identityValidationNanoseconds: Int64 = 0
 }

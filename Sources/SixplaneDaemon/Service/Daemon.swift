@@ -34,6 +34,10 @@ public enum Daemon {
         let localConf = try LocalConf(home: home)
         let store = try ControllerDatabase.open(home: home.path, url: options.controllerDB)
 
+        var limits = NodeLimits()
+        limits.identityValidationsPerSecond = DaemonNode.validationBudget(probe: identity)
+        let configuration = NodeConfiguration(identity: identity, planet: planet, moons: moons, limits: limits)
+        logger.info("identity validations for new peers: at most \(limits.identityValidationsPerSecond)/s (a fifth of a core)")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator(), interfaceNames: localConf.interfaceNames)
@@ -43,9 +47,7 @@ public enum Daemon {
             daemon.sockets = bound.channels
             daemon.sendDescriptors = bound.sendDescriptors
             daemon.port = port
-            daemon.start(
-                configuration: NodeConfiguration(identity: identity, planet: planet, moons: moons),
-                controllerStore: store)
+            daemon.start(configuration: configuration, controllerStore: store)
         }.get()
         try FileIO.write(home.portPath, text: "\(port)")
         try FileIO.write(home.pidPath, text: "\(getpid())")
