@@ -202,4 +202,11 @@ import Testing
         #expect(SixPlane.owner(of: container, in: plane.network) == plane.node)
         #expect(plane.address(interfaceID: 1) == plane.address)
     }
+
+    /// 1.14.1's tap on node a (session/a-ip-addr.txt): MAC f2:4a:17:ae:f9:fe, link-local fe80::f04a:17ff:feae:f9fe.
+    @Test func linkLocalAddressIsTheModifiedEUI64OfTheMAC() throws {
+        let mac = try MAC(parsing: "f2:4a:17:ae:f9:fe")
+        #expect(mac.linkLocalAddress == (try IPv6Address(parsing: "fe80::f04a:17ff:feae:f9fe")))
+        #expect(try MAC(parsing: "02:00:00:00:00:01").linkLocalAddress == (try IPv6Address(parsing: "fe80::ff:fe00:1")))
+    }
 }

@@ -37,10 +37,16 @@ import Testing
             Self.ping(w, from: w.b, sourceAddress: source, to: w.a)
             return w.a.delivered.contains { $0.frame.etherType == 0x86dd }
         }
-        // Any address in b's own /80 (a container behind b), b's RFC4193 address, link-local.
+        // Any address in b's own /80 (a container behind b), b's RFC4193 address, b's own link-local address.
         #expect(accepted(IPv6Address(high: b6.address.high, low: (b6.address.low & 0xffff_0000_0000_0000) | 0x42)))
         #expect(accepted(RFC4193(network: w.network, node: w.b.node.address).address))
-        #expect(accepted(try IPv6Address(parsing: "fe80::1234")))
+        let bMAC = MAC(node: w.b.node.address, network: w.network)
+        #expect(accepted(bMAC.linkLocalAddress))
+        // Another link-local address (c's, or any other) is not b's.
+        let linkLocalBefore = w.a.node.statistics.drops[.spoofedLinkLocal, default: 0]
+        #expect(!accepted(try IPv6Address(parsing: "fe80::1234")))
+        #expect(!accepted(MAC(node: c.node.address, network: w.network).linkLocalAddress))
+        #expect(w.a.node.statistics.drops[.spoofedLinkLocal, default: 0] == linkLocalBefore + 2)
         let before = w.a.node.statistics.drops[.spoofedSource, default: 0]
         // An address in c's /80, c's RFC4193 address, and an address outside the network: dropped and counted.
         #expect(!accepted(IPv6Address(high: c6.address.high, low: (c6.address.low & 0xffff_0000_0000_0000) | 0x42)))

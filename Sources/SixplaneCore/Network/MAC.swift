@@ -77,3 +77,12 @@ public struct MAC: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func < (a: MAC, b: MAC) -> Bool { a.rawValue < b.rawValue }
 }
+
+extension MAC {
+    /// fe80:: with this MAC's modified EUI-64: the link-local address a kernel gives an interface with this MAC
+    /// (1.14.1's taps carry exactly that one).
+    public var linkLocalAddress: IPv6Address {
+        let top = (rawValue >> 24) ^ 0x02_0000
+        return IPv6Address(high: 0xfe80_0000_0000_0000, low: top << 40 | 0xff_fe00_0000 | (rawValue & 0xff_ffff))
+    }
+}

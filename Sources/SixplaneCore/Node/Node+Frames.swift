@@ -145,9 +145,13 @@ extension Node {
             refuseForCredentials(network, peer: peer, message: .frame(frame), packetID: packetID, now: now)
             return
         }
-        deliverFromPeer(
+        let delivery = deliverFromPeer(
             source: MAC(node: peer.address, network: id), destination: network.mac, etherType: etherType,
             payload: payload, network: network, peer: peer, now: now)
+        if delivery == .awaitingOwnership {
+            let frame = Frame(network: id, etherType: etherType, data: Array(payload))
+            refuseForCredentials(network, peer: peer, message: .frame(frame), packetID: packetID, waitingFor: .ownership, now: now)
+        }
     }
 
     func receiveExtFrame(_ frame: ExtFrame, from peer: Peer, packetID: UInt64, now: Int64) {
@@ -170,39 +174,62 @@ extension Node {
         if frame.flags & ExtFrame.flagAckRequested != 0 {
             send(.ok(InReplyTo(verb: .extFrame, packetID: packetID), .extFrame(network.id)), to: peer, now: now)
         }
-        frame.data.withUnsafeBytes {
+        let delivery = frame.data.withUnsafeBytes {
             deliverFromPeer(
                 source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0,
                 network: network, peer: peer, now: now)
         }
+        if delivery == .awaitingOwnership {
+            refuseForCredentials(network, peer: peer, message: .extFrame(frame), packetID: packetID, waitingFor: .ownership, now: now)
+        }
     }
 
-    /// Checks the sender's source addresses and the rules, then writes the frame to our tap.
+    /// What became of a frame from a peer.
+    enum Delivery {
+        case delivered
+        case dropped
+        /// Its sender must show its certificate of ownership first: ask for it, and keep the frame a while.
+        case awaitingOwnership
+    }
+
+    /// Checks the sender's addresses (`SourceRules`) and the rules, then writes the frame to our tap.
+    @discardableResult
     func deliverFromPeer(
         source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer, network: Network,
         peer: Peer, now: Int64
-    ) {
-        guard let config = network.config else { return }
+    ) -> Delivery {
+        guard let config = network.config else { return .dropped }
         peer.lastActivity = now
         peer.lastTrusted = now
-        guard sourceAllowed(etherType: etherType, payload: payload, peer: peer.address, network: network) else {
-            drop(.spoofedSource)
-            return
+        if configuration.strictSourceAddresses {
+            switch SourceRules.check(etherType: etherType, payload: payload, sender: peer.address, network: network) {
+            case .allowed: break
+            case .dropped(let reason):
+                drop(reason)
+                return .dropped
+            case .awaitingOwnership:
+                drop(.uncertifiedIPv4)
+                return .awaitingOwnership
+            }
         }
         if !(config.rules.count == 1 && config.rules[0] == .accept) {
             let frame = EthernetFrame(destination: destination, source: source, etherType: etherType, payload: Array(payload))
-            guard rulesAllow(config, frame, from: peer.address, to: address, inbound: true) else { return }
+            guard rulesAllow(config, frame, from: peer.address, to: address, inbound: true) else { return .dropped }
         }
         statistics.framesIn[network.id, default: 0] += 1
         host.deliver(network: network.id, source: source, destination: destination, etherType: etherType, payload: payload)
+        return .delivered
     }
 
     /// A frame from a peer that has not shown a valid certificate: ask for it, and keep the frame a few seconds in
     /// case it arrives (as 1.14.1 does).
-    func refuseForCredentials(_ network: Network, peer: Peer, message: Message, packetID: UInt64, now: Int64) {
-        drop(.notAMember)
+    func refuseForCredentials(
+        _ network: Network, peer: Peer, message: Message, packetID: UInt64, waitingFor: ParkedFrames.Wait = .membership,
+        now: Int64
+    ) {
+        if waitingFor == .membership { drop(.notAMember) }
         requestCredentials(network, from: peer, inReplyTo: InReplyTo(verb: Verb(rawValue: message.verb) ?? .frame, packetID: packetID), now: now)
-        parkedFrames.park(message, packetID: packetID, peer: peer.address, now: now)
+        parkedFrames.park(message, packetID: packetID, peer: peer.address, waitingFor: waitingFor, now: now)
     }
 
     /// ERROR NEED_MEMBERSHIP_CERTIFICATE: the peer pushes its credentials when it gets this. At most once a second
@@ -211,54 +238,6 @@ extension Node {
         guard now - (network.members[peer.address]?.lastCredentialRequest ?? 0) >= 1000 else { return }
         network.members[peer.address, default: Membership()].lastCredentialRequest = now
         send(.error(ErrorMessage(inReplyTo: inReplyTo, code: .needMembershipCertificate, network: network.id)), to: peer, now: now)
-    }
-
-    /// Whether `peer` may send this frame's source address on `network`: its own 6PLANE /80 and RFC4193 address,
-    /// the addresses its certificate of ownership lists, addresses behind routes through it, link-local and
-    /// unspecified sources. Stricter than ZeroTier, which accepts any source.
-    func sourceAllowed(etherType: UInt16, payload p: UnsafeRawBufferPointer, peer: Address, network: Network) -> Bool {
-        guard configuration.strictSourceAddresses else { return true }
-        switch etherType {
-        case 0x86dd:
-            guard p.count >= 40 else { return false }
-            let source = IPv6Address(raw: p, at: 8)
-            if source.high == 0 && source.low == 0 { return true }  // :: (duplicate address detection)
-            if source.high >> 54 == 0x3fa { return true }  // fe80::/10, link-local
-            if SixPlane.owner(of: source, in: network.id) == peer { return true }
-            if RFC4193.owner(of: source, in: network.id) == peer { return true }
-            return owns(peer, .v6(source), network)
-        case 0x0800:
-            guard p.count >= 20 else { return false }
-            let source = IPv4Address(raw: p, at: 12)
-            return source.rawValue == 0 || !hasOwnedIPv4(peer, network) || owns(peer, .v4(source), network)
-        case 0x0806:
-            guard p.count >= 28, p[2] == 0x08, p[3] == 0x00 else { return true }
-            let sender = IPv4Address(raw: p, at: 14)
-            return sender.rawValue == 0 || !hasOwnedIPv4(peer, network) || owns(peer, .v4(sender), network)
-        default:
-            return true
-        }
-    }
-
-    /// The peer's certificates of ownership list `ip`, or `ip` lies behind a managed route whose gateway it owns.
-    private func owns(_ peer: Address, _ ip: IPAddress, _ network: Network) -> Bool {
-        guard let membership = network.members[peer] else { return false }
-        for coo in membership.ownership.values where coo.owns(ip) { return true }
-        for route in network.config?.routes ?? [] {
-            guard let via = route.via, route.target.contains(ip) else { continue }
-            for coo in membership.ownership.values where coo.owns(via) { return true }
-        }
-        return false
-    }
-
-    private func hasOwnedIPv4(_ peer: Address, _ network: Network) -> Bool {
-        guard let membership = network.members[peer] else { return false }
-        for coo in membership.ownership.values {
-            for thing in coo.things {
-                if case .ipv4 = thing { return true }
-            }
-        }
-        return false
     }
 
     /// Re-runs parked frames whose sender may have shown its certificate since; gives up after 5 s.
@@ -273,7 +252,9 @@ extension Node {
             case .multicastFrame(let f): network = f.network
             default: continue
             }
-            if networks[network]?.gate(peer) == true {
+            guard let n = networks[network] else { continue }
+            let ready = n.gate(peer) && (item.waitingFor == .membership || n.members[peer.address]?.ownership.isEmpty == false)
+            if ready {
                 dispatch(item.message, from: peer, packetID: item.packetID, hops: 0, address: .none, localSocket: 0, now: now)
             } else {
                 parkedFrames.again(item, now: now)

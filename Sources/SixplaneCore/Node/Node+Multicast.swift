@@ -99,10 +99,13 @@ extension Node {
             let results = GatherResults(totalKnown: UInt32(members.count), members: Array(members.prefix(Int(min(want, 64)))))
             send(.ok(InReplyTo(verb: .multicastFrame, packetID: packetID), .multicastFrame(MulticastFrameOK(network: network.id, group: frame.group, results: results))), to: peer, now: now)
         }
-        frame.data.withUnsafeBytes {
+        let delivery = frame.data.withUnsafeBytes {
             deliverFromPeer(
                 source: source, destination: frame.group.mac, etherType: frame.etherType, payload: $0, network: network,
                 peer: peer, now: now)
+        }
+        if delivery == .awaitingOwnership {
+            refuseForCredentials(network, peer: peer, message: .multicastFrame(frame), packetID: packetID, waitingFor: .ownership, now: now)
         }
     }
 

@@ -2,8 +2,15 @@
 /// every 500 ms in case they arrive (as 1.14.1 does). At most `capacity` in all and `perPeer` from one sender, whose
 /// oldest makes room for its newest: a stranger's frames cannot push out a member's.
 struct ParkedFrames {
+    /// What the frame waits for: a certificate of membership (the gate), or one of ownership (an IPv4 source).
+    enum Wait: Equatable {
+        case membership
+        case ownership
+    }
+
     struct Parked {
         var message: Message
+        var waitingFor: Wait
         var packetID: UInt64
         var peer: Address
         var parked: Int64
@@ -24,7 +31,7 @@ struct ParkedFrames {
 
     /// Keeps a frame (once per packet); returns whether another was pushed out for it.
     @discardableResult
-    mutating func park(_ message: Message, packetID: UInt64, peer: Address, now: Int64) -> Bool {
+    mutating func park(_ message: Message, packetID: UInt64, peer: Address, waitingFor: Wait = .membership, now: Int64) -> Bool {
         guard !frames.contains(where: { $0.packetID == packetID && $0.peer == peer }) else { return false }
         var evicted = false
         let mine = frames.reduce(0) { $0 + ($1.peer == peer ? 1 : 0) }
@@ -41,7 +48,7 @@ struct ParkedFrames {
                 evicted = true
             }
         }
-        frames.append(Parked(message: message, packetID: packetID, peer: peer, parked: now, lastTry: now))
+        frames.append(Parked(message: message, waitingFor: waitingFor, packetID: packetID, peer: peer, parked: now, lastTry: now))
         return evicted
     }
 
