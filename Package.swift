@@ -86,9 +86,13 @@ let package = Package(
             ]
         ),
         .target(name: "CFuzzDriver"),
+        .target(
+            name: "SixplaneFuzzTargets",
+            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon"]
+        ),
         .executableTarget(
             name: "sixplane-fuzz",
-            dependencies: ["SixplaneCore", "CFuzzDriver"]
+            dependencies: ["SixplaneFuzzTargets", "CFuzzDriver"]
         ),
         .target(
             name: "SixplaneLab",
@@ -123,6 +127,10 @@ let package = Package(
                 "SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SixplaneFuzzTests",
+            dependencies: ["SixplaneFuzzTargets", "SixplaneTestSupport"]
         ),
         .testTarget(
             name: "SixplaneCLITests",

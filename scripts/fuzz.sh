@@ -1,32 +1,50 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of every parser with libFuzzer (not part of `make test`).
-#   scripts/fuzz.sh [seconds] [extra libFuzzer flags...]
-# Builds `sixplane-fuzz` with -sanitize=fuzzer into .build-fuzz, seeds a corpus from the real 1.14.1 captures and the
-# planet, and fuzzes for the given time (default 300 s). Crashes are written to .build-fuzz/crashes/; replay one with
-# `swift run sixplane-fuzz <file>`.
+# Coverage-guided fuzzing with libFuzzer (not part of `make test`, which replays the committed corpus).
+#   scripts/fuzz.sh [seconds] [target|all] [extra libFuzzer flags...]   fuzz each target for the given time
+#   scripts/fuzz.sh merge [target|all]                                   minimise what was found into the corpus
+# Targets: node, wire, controller-api, json, rules, local-conf, networks-d, tap (see Sources/SixplaneFuzzTargets).
+# Builds `sixplane-fuzz` with -sanitize=fuzzer into .build-fuzz, seeds each target from the real 1.14.1 captures
+# (wire bytes and decrypted payloads), the planet and the reference JSON, and fuzzes. Crashes are written to
+# .build-fuzz/crashes/; replay one with `swift run sixplane-fuzz --target=NAME <file>`. `merge` adds the inputs
+# that reach new code to Tests/Fixtures/fuzz-corpus/<target>/, which `make test` replays on every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-300}"
+targets_all=(node wire controller-api json rules local-conf networks-d tap)
+mode=fuzz
+if [ "${1:-}" = merge ]; then mode=merge; shift; seconds=0; else seconds="${1:-300}"; shift || true; fi
+which="${1:-all}"
 shift || true
+if [ "$which" = all ]; then targets=("${targets_all[@]}"); else targets=("$which"); fi
 
 # gold crashes while linking libFuzzer into a SwiftPM executable; lld links it.
 toolchain_bin="$(dirname "$(readlink -f "$(command -v swift)")")"
 toolset=".build-fuzz/lld-toolset.json"
-mkdir -p .build-fuzz/corpus .build-fuzz/crashes
+mkdir -p .build-fuzz/crashes
 printf '{ "schemaVersion": "1.0", "linker": { "path": "%s/ld.lld" } }\n' "$toolchain_bin" > "$toolset"
 swift build -c release --product sixplane-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer --toolset "$toolset"
+fuzzer=.build-fuzz/release/sixplane-fuzz
 
-python3 - <<'PY'
-import json, glob, os
-n = 0
-for path in glob.glob("Tests/Fixtures/zt-1.14.1/decoded/*.jsonl"):
-    for line in open(path):
-        o = json.loads(line)
-        data = bytes.fromhex(o.get("wire") or o.get("hex") or "")
-        open(f".build-fuzz/corpus/seed-{n}", "wb").write(data)
-        n += 1
-open(".build-fuzz/corpus/planet", "wb").write(open("Tests/Fixtures/zt-1.14.1/planet", "rb").read())
-PY
+python3 scripts/fuzz-seeds.py .build-fuzz/seeds
 
-.build-fuzz/release/sixplane-fuzz .build-fuzz/corpus -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -artifact_prefix=.build-fuzz/crashes/ "$@"
+max_len() {
+    case "$1" in
+        node|networks-d) echo 140000 ;;
+        wire) echo 12000 ;;
+        tap) echo 66000 ;;
+        *) echo 65536 ;;
+    esac
+}
+
+for t in "${targets[@]}"; do
+    corpus=".build-fuzz/corpus/$t"
+    committed="Tests/Fixtures/fuzz-corpus/$t"
+    mkdir -p "$corpus" "$committed"
+    if [ "$mode" = merge ]; then
+        "$fuzzer" --target="$t" -merge=1 -max_len="$(max_len "$t")" -rss_limit_mb=4096 "$committed" "$corpus" ".build-fuzz/seeds/$t"
+        continue
+    fi
+    echo "==> $t for ${seconds}s" >&2
+    "$fuzzer" --target="$t" "$corpus" "$committed" ".build-fuzz/seeds/$t" -max_len="$(max_len "$t")" \
+        -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
+        -artifact_prefix=".build-fuzz/crashes/$t-" "$@"
+done

@@ -1,39 +1,59 @@
 import CFuzzDriver
 import Foundation
-import SixplaneCore
+import SixplaneFuzzTargets
 
-/// One exerciser for the process, with a fixed peer key so that well-formed packets can get past the MAC check.
-nonisolated(unsafe) private let exercise = ParserExercise(keys: PeerKeys(key48: [UInt8](repeating: 0x5a, count: 48)))
 // nonisolated(unsafe): libFuzzer and the replay loop call in from one thread only.
+nonisolated(unsafe) private var runner: FuzzTarget.Runner!
 
-/// Every parser the core has, on one input.
 private func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
-    exercise.all(Array(UnsafeBufferPointer(start: data, count: size)))
+    runner.run(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 
-/// Built with `-sanitize=fuzzer` (see the README), this runs libFuzzer over every parser. Built normally, it replays
-/// input files (a corpus, a crash) through the same parsers and prints how each was received.
+/// `sixplane-fuzz --target=NAME [libFuzzer flags] [corpus…]`. Built with `-sanitize=fuzzer` (scripts/fuzz.sh), this
+/// runs libFuzzer over the target; built normally, it replays input files (a corpus, a crash) through it.
 @main
 struct Fuzz {
     static func main() {
-        var argv = CommandLine.unsafeArgv
-        let status = sixplane_run_fuzzer(CommandLine.argc, argv, { fuzzOneInput($0, $1) })
-        if status != -1 { exit(status) }
-        _ = argv
-        let paths = CommandLine.arguments.dropFirst()
-        guard !paths.isEmpty else {
-            FileHandle.standardError.write(Data("usage: sixplane-fuzz <input file>...\n".utf8))
+        var arguments = CommandLine.arguments
+        var name = ProcessInfo.processInfo.environment["SIXPLANE_FUZZ_TARGET"] ?? "wire"
+        if let i = arguments.firstIndex(where: { $0.hasPrefix("--target=") }) {
+            name = String(arguments.remove(at: i).dropFirst("--target=".count))
+        }
+        guard let target = FuzzTarget(rawValue: name) else {
+            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+            FileHandle.standardError.write(Data("error: no fuzz target \(name); the targets are \(names)\n".utf8))
             exit(2)
         }
+        runner = FuzzTarget.Runner(target)
+        // libFuzzer gets the arguments without ours.
+        let cStrings = arguments.map { strdup($0) }
+        var argv = cStrings + [nil]
+        let status = argv.withUnsafeMutableBufferPointer { buffer in
+            sixplane_run_fuzzer(Int32(arguments.count), buffer.baseAddress!, { fuzzOneInput($0, $1) })
+        }
+        if status != -1 { exit(status) }
+        let paths = arguments.dropFirst()
+        guard !paths.isEmpty else {
+            FileHandle.standardError.write(Data("usage: sixplane-fuzz --target=NAME <input file or folder>...\n".utf8))
+            exit(2)
+        }
+        var replayed = 0
         for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 FileHandle.standardError.write(Data("error: cannot read \(path)\n".utf8))
                 exit(1)
             }
-            exercise.all(Array(data))
+            let files = isDirectory.boolValue
+                ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { "\(path)/\($0)" } : [path]
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                runner.run(Array(data))
+                replayed += 1
+            }
         }
-        for (name, n) in exercise.outcomes.sorted(by: { $0.key < $1.key }) { print("\(name) \(n)") }
+        print("\(target.rawValue): \(replayed) inputs replayed")
     }
 }

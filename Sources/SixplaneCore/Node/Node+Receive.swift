@@ -132,34 +132,32 @@ extension Node {
             for _ in 0..<evicted { drop(.evicted) }
             return
         }
-        switch PacketArmor.dearmor(packet, keys: peer.keys) {
-        case .success: break
+        let opened: PacketCodec.OpenedHeader
+        switch PacketCodec.openInPlace(packet, keys: peer.keys) {
+        case .success(let h): opened = h
         case .failure(.badMAC), .failure(.tooShort):
             drop(.badMAC)
             return
         case .failure(.unsupportedSuite):
             drop(.unsupportedSuite)
             return
+        case .failure(.decompression):
+            drop(.decompressionFailed)
+            return
         }
-        let hops = packet[Packet.flagsOffset] & 0x07
-        let packetID = UInt64(bigEndian: packet.loadUnaligned(as: UInt64.self))
-        let verbByte = packet[Packet.verbOffset]
+        let hops = opened.hops, packetID = opened.packetID
         // The data path: an uncompressed FRAME is handled straight from the buffer, with no copy or allocation.
-        if verbByte == Verb.frame.rawValue {
+        if opened.verb == Verb.frame.rawValue && !opened.compressed {
             statistics.packetsIn[Int(Verb.frame.rawValue)] += 1
             received(from: peer, address: address, localSocket: localSocket, hops: hops, isOK: false, now: now)
             receiveFrame(packet, from: peer, packetID: packetID, now: now)
             return
         }
-        var payload = Array(packet[Packet.payloadOffset...])
-        if verbByte & Packet.verbCompressed != 0 {
-            guard case .success(let p) = LZ4.decompress(payload, limit: Packet.maxLength - Packet.payloadOffset) else {
-                drop(.decompressionFailed)
-                return
-            }
-            payload = p
+        guard case .success(let payload) = PacketCodec.payload(of: packet, opened) else {
+            drop(.decompressionFailed)
+            return
         }
-        let verb = verbByte & ~Packet.verbCompressed
+        let verb = opened.verb
         statistics.packetsIn[Int(verb & Packet.verbMask)] += 1
         let message: Message
         do {

@@ -32,12 +32,20 @@ public final class ParserExercise {
             assembled = bytes
         }
         guard var packet = assembled else { return }
-        switch PacketCodec.open(&packet, keys: keys) {
-        case .success(let opened):
-            count("packet.opened")
-            message(verb: opened.verb, payload: opened.payload)
-        case .failure(let failure):
-            count("packet.\(failure)")
+        // The node's own opening path, step by step.
+        packet.withUnsafeMutableBytes { raw in
+            switch PacketCodec.openInPlace(raw, keys: keys) {
+            case .success(let header):
+                switch PacketCodec.payload(of: raw, header) {
+                case .success(let payload):
+                    count("packet.opened")
+                    message(verb: header.verb, payload: payload)
+                case .failure(let failure):
+                    count("packet.\(failure)")
+                }
+            case .failure(let failure):
+                count("packet.\(failure)")
+            }
         }
     }
 

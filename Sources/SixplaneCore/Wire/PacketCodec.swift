@@ -17,28 +17,62 @@ public enum PacketCodec {
         public var wasCompressed: Bool
     }
 
-    /// Authenticates, decrypts and decompresses `packet` (modified in place).
-    public static func open(_ packet: inout [UInt8], keys: PeerKeys) -> Result<Opened, Failure> {
+    /// What opening a packet in place found: its header fields and the plaintext verb.
+    public struct OpenedHeader: Equatable, Sendable {
+        public var suite: CipherSuite
+        public var packetID: UInt64
+        public var hops: UInt8
+        /// The verb byte with the compression flag cleared.
+        public var verb: UInt8
+        public var compressed: Bool
+    }
+
+    /// Authenticates and decrypts a packet in place: the one way every packet for us is opened, by the node and by
+    /// the fuzz targets. The payload stays in the buffer (`payload(of:_:)` decompresses it).
+    public static func openInPlace(_ packet: UnsafeMutableRawBufferPointer, keys: PeerKeys) -> Result<OpenedHeader, Failure> {
         let suite: CipherSuite
-        switch PacketArmor.dearmor(&packet, keys: keys) {
+        switch PacketArmor.dearmor(packet, keys: keys) {
         case .success(let s): suite = s
         case .failure(.tooShort): return .failure(.tooShort)
         case .failure(.badMAC): return .failure(.badMAC)
         case .failure(.unsupportedSuite): return .failure(.unsupportedSuite)
         }
-        // Dearmor succeeded, so the header is at least 28 bytes.
-        var header = try! PacketHeader(packet)
         let verbByte = packet[Packet.verbOffset]
-        let compressed = verbByte & Packet.verbCompressed != 0
-        var payload = Array(packet[Packet.payloadOffset...])
-        if compressed {
-            switch LZ4.decompress(payload, limit: Packet.maxLength - Packet.payloadOffset) {
-            case .success(let p): payload = p
-            case .failure(let f): return .failure(.decompression(f))
-            }
+        return .success(
+            OpenedHeader(
+                suite: suite, packetID: UInt64(bigEndian: packet.loadUnaligned(as: UInt64.self)),
+                hops: packet[Packet.flagsOffset] & 0x07, verb: verbByte & ~Packet.verbCompressed,
+                compressed: verbByte & Packet.verbCompressed != 0))
+    }
+
+    /// The payload of a packet opened in place, decompressed (bounded by the largest packet) if it was compressed.
+    public static func payload(of packet: UnsafeMutableRawBufferPointer, _ header: OpenedHeader) -> Result<[UInt8], Failure> {
+        let payload = Array(packet[Packet.payloadOffset...])
+        guard header.compressed else { return .success(payload) }
+        switch LZ4.decompress(payload, limit: Packet.maxLength - Packet.payloadOffset) {
+        case .success(let p): return .success(p)
+        case .failure(let f): return .failure(.decompression(f))
         }
-        header.verbByte = verbByte & ~Packet.verbCompressed
-        return .success(Opened(header: header, suite: suite, verb: header.verbByte, payload: payload, wasCompressed: compressed))
+    }
+
+    /// Authenticates, decrypts and decompresses `packet` (modified in place).
+    public static func open(_ packet: inout [UInt8], keys: PeerKeys) -> Result<Opened, Failure> {
+        packet.withUnsafeMutableBytes { raw -> Result<Opened, Failure> in
+            let header: OpenedHeader
+            switch openInPlace(raw, keys: keys) {
+            case .success(let h): header = h
+            case .failure(let f): return .failure(f)
+            }
+            let payload: [UInt8]
+            switch self.payload(of: raw, header) {
+            case .success(let p): payload = p
+            case .failure(let f): return .failure(f)
+            }
+            // Opening succeeded, so the header is at least 28 bytes.
+            var packetHeader = try! PacketHeader(Array(raw[..<Packet.payloadOffset]))
+            packetHeader.verbByte = header.verb
+            return .success(Opened(header: packetHeader, suite: header.suite, verb: header.verb, payload: payload, wasCompressed: header.compressed))
+        }
     }
 
     /// Writes id, destination and source, and zeroes flags and MAC: the first 27 bytes of a packet (the verb follows).
