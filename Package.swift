@@ -96,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "SixplaneLab",
-            dependencies: ["SixplaneCore", "SixplaneDaemon"]
+            dependencies: ["SixplaneCore", "SixplaneDaemon", "CSixplaneTap"]
         ),
         .executableTarget(
             name: "sixplane-lab",

@@ -83,3 +83,4 @@ int sixplane_tap_set_up(const char *name, int up) {
 int sixplane_tap_set_offload(int fd, unsigned int flags) {
     return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
 }
+

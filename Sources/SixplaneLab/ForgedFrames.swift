@@ -1,3 +1,4 @@
+import CSixplaneTap
 import SixplaneCore
 
 /// Frames a hostile member writes into its own tap to claim another member's addresses: gratuitous ARP and
@@ -31,5 +32,12 @@ public enum ForgedFrames {
         p += source.bytes + destination.bytes + body
         let mac = destinationMAC ?? MAC(rawValue: 0x3333_0000_0001)
         return EthernetFrame(destination: mac, source: sourceMAC, etherType: 0x86dd, payload: p)
+    }
+}
+
+extension ForgedFrames {
+    /// Writes one frame onto `interface` (AF_PACKET); the bytes sent, or -errno.
+    public static func write(_ frame: UnsafeRawBufferPointer, onto interface: String) -> Int {
+        Int(sixplane_packet_send(interface, frame.baseAddress, UInt(frame.count)))
     }
 }

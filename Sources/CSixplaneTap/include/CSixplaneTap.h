@@ -27,4 +27,8 @@ int sixplane_tap_set_up(const char *name, int up);
 long sixplane_send_segments(int fd, const void *data, unsigned long length, unsigned short segment_size,
                             const struct sockaddr *address, unsigned int address_length);
 
+/* Writes one Ethernet frame onto interface `name` through an AF_PACKET socket, as if something on the host had sent
+   it (the lab's forged ARP and neighbor advertisements). Returns the bytes sent or -errno. */
+long sixplane_packet_send(const char *name, const void *frame, unsigned long length);
+
 #endif

@@ -77,10 +77,17 @@ public struct Identity: Sendable, CustomStringConvertible {
     /// Checks that the address is not reserved and is what the public key hashes to, and if a secret key is present
     /// that it belongs to the public key.
     public func validate() throws(CryptoError) {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: MemoryHardHash.memorySize, alignment: 64)
+        defer { scratch.deallocate() }
+        try validate(scratch: scratch)
+    }
+
+    /// As `validate()`, with the hash's 2 MiB in `scratch` (a validator that runs often keeps one buffer).
+    public func validate(scratch: UnsafeMutableRawBufferPointer) throws(CryptoError) {
         guard !address.isReserved else {
             throw CryptoError(.invalidIdentity, "identity \(address): address is reserved")
         }
-        let d = digest
+        let d = MemoryHardHash.digest(publicKey: publicKey, scratch: scratch)
         guard d[0] < MemoryHardHash.threshold else {
             throw CryptoError(
                 .invalidIdentity,

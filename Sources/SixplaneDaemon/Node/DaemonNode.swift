@@ -32,6 +32,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     lazy var peerCache = PeerCache(directory: home.peersPath)
     /// New peers' identities are validated here, off the node's loop, so that known peers never wait behind them.
     private let validationQueue = DispatchQueue(label: "sixplane.identity-validation")
+    private let validator = IdentityValidator()
     private var lastControllerTick: Int64 = 0
     private var lastResync: Int64 = 0
     private var lastInterfaceScan: Int64 = 0
@@ -278,10 +279,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
 
     /// Validates on `validationQueue` and hands the verdict back to the node on its loop, with the CPU time it took.
     public func validateLater(_ identity: Identity) -> Bool {
-        let loop = self.loop
+        let loop = self.loop, validator = self.validator
         validationQueue.async { [weak self] in
             let started = Self.threadCPUNanoseconds()
-            let valid = identity.isValid
+            let valid = validator.isValid(identity)
             let spent = Self.threadCPUNanoseconds() - started
             loop.execute {
                 guard let self, !self.stopped else { return }
@@ -351,6 +352,17 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         for id in taps.keys.sorted() { removeTap(id) }
         netconf.drain()
     }
+}
+
+/// The memory-hard hash's 2 MiB, allocated once for every validation (a fresh 2 MiB per stranger would leave the
+/// allocator holding far more than that after a flood).
+final class IdentityValidator: @unchecked Sendable {
+    // @unchecked: used only on DaemonNode.validationQueue, a serial queue, so the buffer is never shared.
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: MemoryHardHash.memorySize, alignment: 64)
+
+    deinit { scratch.deallocate() }
+
+    func isValid(_ identity: Identity) -> Bool { (try? identity.validate(scratch: scratch)) != nil }
 }
 
 /// Counts the shell keeps besides the node's own statistics.
