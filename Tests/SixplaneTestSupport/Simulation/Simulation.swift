@@ -46,10 +46,10 @@ public final class Simulation {
     @discardableResult
     public func addNode(
         identity: Identity, address: IPv4Address, nat: NAT? = nil, planet: World,
-        validate: @escaping @Sendable (Identity) -> Bool = SimIdentityCache.shared.validate
+        validate: @escaping @Sendable (Identity) -> Bool = SimIdentityCache.shared.validate, limits: NodeLimits = NodeLimits()
     ) -> SimHost {
         let host = SimHost(simulation: self, address: .ipv4(address, port: 9993), nat: nat)
-        host.start(NodeConfiguration(identity: identity, planet: planet, validateIdentity: validate, newIdentityInterval: 0))
+        host.start(NodeConfiguration(identity: identity, planet: planet, validateIdentity: validate, newIdentityInterval: 0, limits: limits))
         hosts.append(host)
         if let nat {
             nats[nat.publicAddress] = nat
