@@ -23,6 +23,8 @@ mkdir -p .build-fuzz/crashes
 printf '{ "schemaVersion": "1.0", "linker": { "path": "%s/ld.lld" } }\n' "$toolchain_bin" > "$toolset"
 swift build -c release --product sixplane-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer --toolset "$toolset"
 fuzzer=.build-fuzz/release/sixplane-fuzz
+# Swift's crash backtracer would take the trap before libFuzzer can write the input that caused it.
+export SWIFT_BACKTRACE=enable=no
 
 python3 scripts/fuzz-seeds.py .build-fuzz/seeds
 

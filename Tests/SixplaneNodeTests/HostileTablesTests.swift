@@ -170,6 +170,35 @@ import Testing
     }
 }
 
+/// Peers forgotten after a quiet spell come back from the host's cache without a WHOIS; a root alone in its
+/// planet is online.
+@Suite struct PeerCacheReuseTests {
+    @Test func aForgottenPeerIsLoadedFromTheCacheNotLookedUp() throws {
+        let (w, _) = try NodeSecurityTests.settled(seed: 48)
+        let a = w.a.node!
+        #expect(w.root.node.isOnline, "the root says online (1.14.1 does)")
+        // b goes away for twenty minutes: a forgets it, leaving its identity with the host.
+        let bIdentity = w.b.node.identity, bAddress = w.b.address
+        w.sim.remove(w.b)
+        w.sim.run(for: 1_200_000)
+        #expect(a.topology.peers[bIdentity.address] == nil)
+        #expect(w.a.stored[.peer(bIdentity.address)] != nil)
+        // b comes back (same identity and address) and rejoins; a's frame to it needs no WHOIS.
+        guard case .ipv4(let ip, _) = bAddress else { return }
+        let b = w.sim.addNode(identity: bIdentity, address: ip, planet: w.root.node.topology.planet)
+        w.sim.run(for: 2_000)
+        b.node.join(w.network, now: w.sim.now)
+        #expect(w.sim.run(until: { b.networkStates[w.network]?.status == .ok }, timeout: 20_000))
+        let whoisBefore = a.statistics.packetsOut[Int(Verb.whois.rawValue)]
+        let aPlane = SixPlane(network: w.network, node: a.address), bPlane = SixPlane(network: w.network, node: bIdentity.address)
+        a.receive(frame: TestFrames.ping6(from: aPlane.address, to: bPlane.address, sourceMAC: MAC(node: a.address, network: w.network), destinationMAC: MAC(node: bIdentity.address, network: w.network)), network: w.network, now: w.sim.now)
+        #expect(a.topology.peers[bIdentity.address] != nil, "known at once, from the cache")
+        w.sim.run(for: 3_000)
+        #expect(a.statistics.packetsOut[Int(Verb.whois.rawValue)] == whoisBefore, "no WHOIS for b")
+        #expect(b.delivered.contains { $0.frame.etherType == 0x86dd })
+    }
+}
+
 extension UInt64 {
     /// The low 40 bits as 5 big-endian bytes (a node address on the wire).
     var bigEndianBytes5: [UInt8] { (0..<5).map { UInt8(truncatingIfNeeded: self >> UInt64(32 - 8 * $0)) } }

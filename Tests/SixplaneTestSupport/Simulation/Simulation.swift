@@ -188,6 +188,7 @@ public final class SimHost: NodeHost {
 
     public func networkChanged(_ state: NetworkState) { networkStates[state.network] = state }
     public func store(_ object: StateObject, data: [UInt8]?) { stored[object] = data }
+    public func load(_ object: StateObject) -> [UInt8]? { stored[object] }
     public func random() -> UInt64 { simulation.random() }
     public func event(_ event: NodeEvent) {
         if case .dropped = event { return }
