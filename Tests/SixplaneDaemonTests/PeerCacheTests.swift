@@ -39,3 +39,14 @@ import Testing
         #expect(cache.load(Address(truncating: 0x20_0000_0000)) == nil)
     }
 }
+
+/// Found by the networks-d fuzz target: a whitelist of one short prefix was written as 4 characters and read back
+/// as a boolean.
+@Suite struct LocalSettingsRoundTripTests {
+    @Test(arguments: [["::/7"], ["::/0"], ["10.0.0.0/8"], ["fc00::/7", "10.1.0.0/16"]])
+    func aWhitelistReadsBackAsAWhitelist(_ prefixes: [String]) throws {
+        var s = LocalNetworkSettings()
+        s.managedWhitelist = try prefixes.map { try IPPrefix(parsing: $0) }
+        #expect(LocalNetworkSettings(text: s.text) == s, "\(s.text)")
+    }
+}

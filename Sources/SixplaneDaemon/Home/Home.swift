@@ -139,7 +139,9 @@ public struct LocalNetworkSettings: Equatable, Sendable {
     }
 
     public var text: String {
-        let managed = managedWhitelist.isEmpty ? (allowManaged ? "1" : "0") : managedWhitelist.map(\.description).joined(separator: ",")
+        var managed = managedWhitelist.isEmpty ? (allowManaged ? "1" : "0") : managedWhitelist.map(\.description).joined(separator: ",")
+        // A whitelist is told from a boolean by its length: one short prefix ("::/7") gets commas, which reading skips.
+        while !managedWhitelist.isEmpty && managed.count <= 5 { managed += "," }
         return "allowManaged=\(managed)\nallowGlobal=\(allowGlobal ? 1 : 0)\nallowDefault=\(allowDefault ? 1 : 0)\nallowDNS=\(allowDNS ? 1 : 0)\n"
     }
 }
