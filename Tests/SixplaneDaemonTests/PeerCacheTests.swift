@@ -49,4 +49,11 @@ import Testing
         s.managedWhitelist = try prefixes.map { try IPPrefix(parsing: $0) }
         #expect(LocalNetworkSettings(text: s.text) == s, "\(s.text)")
     }
+
+    /// Also found by it: a whitelist followed by allowManaged=0 left both set.
+    @Test func theLastAllowManagedLineWins() {
+        let s = LocalNetworkSettings(text: "allowManaged=10.0.0.0/8,fc00::/7\nallowManaged=0\n")
+        #expect(!s.allowManaged && s.managedWhitelist.isEmpty)
+        #expect(LocalNetworkSettings(text: s.text) == s)
+    }
 }

@@ -128,7 +128,9 @@ public struct LocalNetworkSettings: Equatable, Sendable {
                     managedWhitelist = kv[1].split(separator: ",").compactMap { try? IPPrefix(parsing: String($0).trimmingWhitespace()) }
                     allowManaged = true
                 } else {
+                    // The last allowManaged line wins, whitelist or not.
                     allowManaged = on
+                    managedWhitelist = []
                 }
             case "allowGlobal": allowGlobal = on
             case "allowDefault": allowDefault = on
