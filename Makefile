@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs: `make demo` (the main job) and `make test` (every test).
 SWIFT ?= swift
 
-.PHONY: test build release deps demo demo-stop bench bench-backplane fuzz clean
+.PHONY: test build release deps demo demo-stop bench bench-backplane bench-flood fuzz clean
 
 # Installs the Debian packages the build and tests need, then builds and runs every test.
 test: deps
@@ -38,9 +38,15 @@ bench-backplane: deps
 	$(SWIFT) build -c release --product sixplane-lab
 	.build/release/sixplane-lab bench $(BENCH_ARGS)
 
-# libFuzzer over every parser for FUZZ_SECONDS (default 300); see scripts/fuzz.sh.
+# HELLO floods of fresh identities at a root and a member, with the members' pings, on a release build.
+bench-flood: deps
+	$(SWIFT) build -c release --product sixplane
+	$(SWIFT) build -c release --product sixplane-lab
+	.build/release/sixplane-lab flood $(BENCH_ARGS)
+
+# libFuzzer over every target for FUZZ_SECONDS each (default 300); see scripts/fuzz.sh.
 fuzz:
-	scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),300) all
 
 clean:
 	rm -rf .build

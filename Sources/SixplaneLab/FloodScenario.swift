@@ -74,7 +74,7 @@ public final class FloodScenario {
         // The targets route answers back to the sources.
         for target in ["root", "a"] {
             let host = lab.hosts[target]!
-            try lab.sh("ip", "-n", host.namespace, "route", "add", "172.20.0.0/16", "via", x.underlayIPv4)
+            try lab.sh("ip", "-n", host.namespace, "route", "add", "172.16.0.0/12", "via", x.underlayIPv4)
             try lab.sh("ip", "-n", host.namespace, "-6", "route", "add", "fd99::/16", "via", "fd00:\(lab.subnet)::9")
         }
         guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", self.bAddress]).status == 0 }) else {

@@ -6,9 +6,10 @@ import SixplaneCore
 /// prefix gate costs it a key agreement, and every one that passes its budgets the full memory-hard validation
 /// (which then fails: the addresses are not what the keys hash to). Sent from many source prefixes.
 public struct HelloFlood: Sendable {
-    /// The sources: `v4` IPv4 /24s (`172.20.N.1`) and `v6` IPv6 /48s (`fd99:0:N::1`), N from 0.
+    /// The sources: `v4` IPv4 /24s (from `172.20.0.1`, one per /24, inside 172.16.0.0/12 for up to 2,048) and `v6`
+    /// IPv6 /48s (`fd99:0:N::1`), N from 0.
     public static func sources(v4: Int, v6: Int) -> [InetAddress] {
-        (0..<v4).map { .ipv4(IPv4Address(rawValue: 0xac14_0001 | UInt32($0) << 8), port: 0) }
+        (0..<v4).map { .ipv4(IPv4Address(rawValue: 0xac14_0001 + UInt32($0) << 8), port: 0) }
             + (0..<v6).map { .ipv6(IPv6Address(high: 0xfd99_0000_0000_0000 | UInt64($0) << 16, low: 1), port: 0) }
     }
 

@@ -24,7 +24,7 @@ struct FloodCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1_000_000).contains(count), (1...1_000_000).contains(rate) else { throw ValidationError("--count and --rate must be 1 to 1000000") }
-        guard (1...4096).contains(prefixes) else { throw ValidationError("--prefixes must be 1 to 4096") }
+        guard (1...2048).contains(prefixes) else { throw ValidationError("--prefixes must be 1 to 2048") }
     }
 
     func run() throws {

@@ -284,11 +284,12 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
             let started = Self.threadCPUNanoseconds()
             let valid = validator.isValid(identity)
             let spent = Self.threadCPUNanoseconds() - started
+            guard let daemon = self else { return }
             loop.execute {
-                guard let self, !self.stopped else { return }
-                self.counters.identityValidations += 1
-                self.counters.identityValidationNanoseconds += spent
-                self.node.identityChecked(identity, valid: valid, now: Self.now())
+                guard !daemon.stopped else { return }
+                daemon.counters.identityValidations += 1
+                daemon.counters.identityValidationNanoseconds += spent
+                daemon.node.identityChecked(identity, valid: valid, now: Self.now())
             }
         }
         return true
