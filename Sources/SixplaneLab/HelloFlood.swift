@@ -1,5 +1,6 @@
 import Foundation
 import SixplaneCore
+import SixplaneDaemon
 
 /// A HELLO flood built on the core: HELLOs of fresh identities at one node, each with its own key pair and a made-up
 /// address, correctly armored with the key agreed with the target, so that every one that passes the target's
@@ -91,7 +92,7 @@ public struct HelloFlood: Sendable {
             let fd = socket(wantV4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
             guard fd >= 0 else { throw LabError("socket: \(String(cString: strerror(errno)))") }
             sockets.append(fd)
-            let bound = withSockaddr(source) { bind(fd, $0, $1) } ?? -1
+            let bound = SocketAddresses.withSockaddr(source) { bind(fd, $0, $1) } ?? -1
             guard bound == 0 else { throw LabError("bind \(source): \(String(cString: strerror(errno)))") }
         }
         let started = Date()
@@ -102,28 +103,9 @@ public struct HelloFlood: Sendable {
             let wait = due - Date().timeIntervalSince(started)
             if wait > 0.001 { usleep(UInt32(wait * 1_000_000)) }
             let fd = sockets[i % sockets.count]
-            let n = packet.withUnsafeBytes { p in withSockaddr(target) { sendto(fd, p.baseAddress, p.count, 0, $0, $1) } ?? -1 }
+            let n = packet.withUnsafeBytes { p in SocketAddresses.withSockaddr(target) { sendto(fd, p.baseAddress, p.count, 0, $0, $1) } ?? -1 }
             if n < 0 { errors += 1 }
         }
         return Result(sent: packets.count - errors, errors: errors, seconds: Date().timeIntervalSince(started))
-    }
-
-    static func withSockaddr<R>(_ address: InetAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
-        switch address {
-        case .ipv4(let a, let port):
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = port.bigEndian
-            sa.sin_addr.s_addr = a.rawValue.bigEndian
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        case .ipv6(let a, let port):
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: a.bytes) }
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        default:
-            return nil
-        }
     }
 }

@@ -127,50 +127,23 @@ extension Node {
         }
         for coo in creds.ownerships {
             guard let network = networks[coo.network] else { continue }
-            if let current = network.members[coo.issuedTo]?.ownership[coo.id] {
-                if current == coo { continue }
-                guard coo.timestamp >= current.timestamp else {
-                    drop(.stale)
-                    continue
-                }
-            }
-            guard let controller = checkable(coo.network, from: peer, now: now) else { continue }
-            guard coo.verify(controller: controller) else {
-                drop(.badCredential)
-                continue
-            }
+            let held = network.members[coo.issuedTo]?.ownership[coo.id]
+            guard isNew(coo, held: held, newer: coo.timestamp >= (held?.timestamp ?? .min), from: peer, now: now)
+            else { continue }
             network.members[coo.issuedTo, default: Membership()].ownership[coo.id] = coo
         }
         for tag in creds.tags {
             guard let network = networks[tag.network] else { continue }
-            if let current = network.members[tag.issuedTo]?.tags[tag.id] {
-                if current == tag { continue }
-                guard tag.timestamp >= current.timestamp else {
-                    drop(.stale)
-                    continue
-                }
-            }
-            guard let controller = checkable(tag.network, from: peer, now: now) else { continue }
-            guard tag.verify(controller: controller) else {
-                drop(.badCredential)
-                continue
-            }
+            let held = network.members[tag.issuedTo]?.tags[tag.id]
+            guard isNew(tag, held: held, newer: tag.timestamp >= (held?.timestamp ?? .min), from: peer, now: now)
+            else { continue }
             network.members[tag.issuedTo, default: Membership()].tags[tag.id] = tag
         }
         for cap in creds.capabilities {
             guard let network = networks[cap.network], let holder = cap.custody.last?.to else { continue }
-            if let current = network.members[holder]?.capabilities[cap.id] {
-                if current == cap { continue }
-                guard cap.timestamp >= current.timestamp else {
-                    drop(.stale)
-                    continue
-                }
-            }
-            guard let controller = checkable(cap.network, from: peer, now: now) else { continue }
-            guard cap.verify(controller: controller) else {
-                drop(.badCredential)
-                continue
-            }
+            let held = network.members[holder]?.capabilities[cap.id]
+            guard isNew(cap, held: held, newer: cap.timestamp >= (held?.timestamp ?? .min), from: peer, now: now)
+            else { continue }
             network.members[holder, default: Membership()].capabilities[cap.id] = cap
         }
         for revocation in creds.revocations {
@@ -186,6 +159,22 @@ extension Node {
             }
             if revocation.credentialType == 1 { network.revoke(revocation.target, before: revocation.threshold) }
         }
+    }
+
+    /// Whether a credential for `network` is new and signed by its controller: the one held again costs nothing, an
+    /// older one is stale, and a new one is checked within the sender's budget.
+    private func isNew<C: NetworkCredential>(_ credential: C, held: C?, newer: Bool, from peer: Peer, now: Int64) -> Bool {
+        if let held, held == credential { return false }
+        guard newer else {
+            drop(.stale)
+            return false
+        }
+        guard let controller = checkable(credential.network, from: peer, now: now) else { return false }
+        guard credential.verify(controller: controller) else {
+            drop(.badCredential)
+            return false
+        }
+        return true
     }
 
     /// The controller whose signature a new credential needs, if this peer's budget allows one more check.

@@ -7,7 +7,7 @@ import Glibc
 
 /// Conversions between the kernel's (and NIO's) socket addresses and the core's, without text or heap copies: they
 /// run for every datagram.
-enum SocketAddresses {
+public enum SocketAddresses {
     /// A received datagram's source. (The IPv6 socket is IPv6-only, so no IPv4-mapped addresses arrive on it.)
     static func inet(_ a: SocketAddress) -> InetAddress? {
         switch a {
@@ -28,7 +28,7 @@ enum SocketAddresses {
     }
 
     /// Calls `body` with the address as a sockaddr (nil for addresses that are not IP).
-    static func withSockaddr<R>(_ address: InetAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
+    public static func withSockaddr<R>(_ address: InetAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
         switch address {
         case .ipv4(let ip, let port):
             var a = sockaddr_in()
