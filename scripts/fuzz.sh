@@ -42,7 +42,13 @@ for t in "${targets[@]}"; do
     committed="Tests/Fixtures/fuzz-corpus/$t"
     mkdir -p "$corpus" "$committed"
     if [ "$mode" = merge ]; then
-        "$fuzzer" --target="$t" -merge=1 -max_len="$(max_len "$t")" -rss_limit_mb=4096 "$committed" "$corpus" ".build-fuzz/seeds/$t"
+        # The smallest set of inputs that covers every feature the committed ones, the run's and the seeds reach.
+        fresh=".build-fuzz/merged/$t"
+        rm -rf "$fresh"; mkdir -p "$fresh"
+        "$fuzzer" --target="$t" -set_cover_merge=1 -max_len="$(max_len "$t")" -rss_limit_mb=4096 "$fresh" "$committed" "$corpus" ".build-fuzz/seeds/$t"
+        # Crash inputs stay whatever they cover.
+        find "$committed" -type f ! -name 'crash-*' -delete
+        cp "$fresh"/* "$committed"/
         continue
     fi
     echo "==> $t for ${seconds}s" >&2
