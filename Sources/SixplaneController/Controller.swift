@@ -4,11 +4,14 @@ import SixplaneCore
 /// ZeroTier-compatible network controller: answers config requests for networks whose id starts with its node's
 /// address, from a `ControllerStore`, and pushes configs and revocations when records change.
 ///
-/// Not thread-safe: the daemon calls it (hook and API) on the node's serialized context.
+/// Not thread-safe: everything (requests, API, ticks) runs in one serialized context. In tests that is the node's;
+/// the daemon gives the controller an executor of its own (`link` then hops to the node), so that a slow database
+/// never stops the node.
 public final class Controller: NetworkControllerHook {
     public let identity: Identity
     public let store: ControllerStore
-    public private(set) weak var node: Node?
+    /// Where answers, errors and revocations go.
+    public weak var link: ControllerLink?
     let logger = Logger(label: "sixplane.controller")
 
     /// Members that asked recently: pushes go to these (ZeroTier: "online" = requested within 120 s).
@@ -33,25 +36,43 @@ public final class Controller: NetworkControllerHook {
         self.store = store
     }
 
-    /// Serves config requests that reach `node` and pushes through it.
+    /// Serves config requests that reach `node`, in its context, and pushes through it.
     public func attach(to node: Node) {
-        self.node = node
+        link = node
         node.controller = self
     }
 
     // MARK: Config requests
 
+    /// A member may ask once a second per network (ZeroTier's minimum request period); faster requests are dropped.
+    public static let minimumRequestInterval: Int64 = 1000
+    /// Requests dropped by that limit.
+    public private(set) var rateLimited = 0
+
     public func handleConfigRequest(
         node: Node, network id: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64,
         now: Int64
     ) {
-        // Only a member's own requests make it "online" (pushes answer through `respond` too, and must not).
-        online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
-        switch respond(network: id, requester: requester, metadata: metadata, now: now) {
+        handleConfigRequest(network: id, from: requester, metadata: metadata, requestPacketID: requestPacketID, now: now)
+    }
+
+    /// Answers a member's request through `link`.
+    public func handleConfigRequest(network id: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64, now: Int64) {
+        if let o = online[id]?[requester.address], now - o.lastRequest < Self.minimumRequestInterval, now >= o.lastRequest {
+            rateLimited += 1
+            return
+        }
+        let response = respond(network: id, requester: requester, metadata: metadata, now: now)
+        // Only a member's own requests make it "online" (pushes answer through `respond` too, and must not), and only
+        // on a network that exists: strangers asking for made-up ids leave nothing behind.
+        if lastNetworks[id] != nil {
+            online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
+        }
+        switch response {
         case .config(let config, let chunks):
-            node.sendNetworkConfig(config, chunks: chunks, to: requester.address, requestPacketID: requestPacketID, now: now)
+            link?.sendNetworkConfig(config, chunks: chunks, to: requester.address, requestPacketID: requestPacketID, now: now)
         case .refused(let code):
-            node.sendNetworkConfigError(network: id, to: requester.address, code: code, requestPacketID: requestPacketID, now: now)
+            link?.sendNetworkConfigError(network: id, to: requester.address, code: code, requestPacketID: requestPacketID, now: now)
         case .none:
             break
         }
@@ -174,9 +195,14 @@ public final class Controller: NetworkControllerHook {
     }
 
     private func signedChunks(_ config: NetworkConfig) throws(CryptoError) -> [NetworkConfigChunk] {
-        if let node { return try node.signedChunks(config) }
-        return try NetworkConfigChunk.chunks(
-            of: config.dictionary.encoded, network: config.network, updateID: UInt64.random(in: .min ... .max) | 1, signer: identity)
+        try NetworkConfigChunk.chunks(of: config.dictionary.encoded, network: config.network, updateID: random() | 1, signer: identity)
+    }
+
+    /// Random bits from the link's node when there is one (deterministic in simulations), else the system's.
+    func random() -> UInt64 {
+        if let link { return link.random() }
+        var system = SystemRandomNumberGenerator()
+        return system.next()
     }
 
     enum Decision {
@@ -192,7 +218,10 @@ public final class Controller: NetworkControllerHook {
         let network: ControllerNetwork
         var degraded = false
         do {
-            guard let n = try read ?? store.network(id) else { return .refused(.objectNotFound) }
+            guard let n = try read ?? store.network(id) else {
+                lastNetworks[id] = nil
+                return .refused(.objectNotFound)
+            }
             network = n
             lastNetworks[id] = n
         } catch {
@@ -229,7 +258,7 @@ public final class Controller: NetworkControllerHook {
                 m.vMinor = Int64(metadata.integer("minv") ?? 0)
                 m.vRev = Int64(metadata.integer("revv") ?? 0)
                 m.vProto = Int64(metadata.integer("pv") ?? 0)
-                try ConfigBuilder.assignAddresses(&m, network: network, ipTaken: ipTaken, random: { self.node?.random() ?? UInt64.random(in: .min ... .max) })
+                try ConfigBuilder.assignAddresses(&m, network: network, ipTaken: ipTaken, random: { self.random() })
             }
         } catch {
             member = lastMembers[id]?[requester.address]
@@ -299,17 +328,17 @@ public final class Controller: NetworkControllerHook {
         if before?.authorized == true && after?.authorized != true { revoke(id, address, now: now) }
         if after == nil {
             // Deleted: a push would answer through the store and create the record again.
-            node?.sendNetworkConfigError(network: id, to: address, code: .networkAccessDenied, requestPacketID: 0, now: now)
+            link?.sendNetworkConfigError(network: id, to: address, code: .networkAccessDenied, requestPacketID: 0, now: now)
         } else if push {
             self.push(id, to: address, now: now)
         }
     }
 
     func push(_ id: NetworkID, to address: Address, now: Int64) {
-        guard let node, let o = online[id]?[address], now - o.lastRequest <= Self.onlineWindow else { return }
+        guard let link, let o = online[id]?[address], now - o.lastRequest <= Self.onlineWindow else { return }
         switch respond(network: id, requester: o.identity, metadata: o.metadata, now: now) {
-        case .config(let config, let chunks): node.sendNetworkConfig(config, chunks: chunks, to: address, requestPacketID: 0, now: now)
-        case .refused(let code): node.sendNetworkConfigError(network: id, to: address, code: code, requestPacketID: 0, now: now)
+        case .config(let config, let chunks): link.sendNetworkConfig(config, chunks: chunks, to: address, requestPacketID: 0, now: now)
+        case .refused(let code): link.sendNetworkConfigError(network: id, to: address, code: code, requestPacketID: 0, now: now)
         case .none: break
         }
     }
@@ -318,12 +347,12 @@ public final class Controller: NetworkControllerHook {
     /// hears it is denied from the push that follows, and gets its config pushed if it is authorized again soon
     /// (as ZeroTier's controller does; it would otherwise wait for its next refresh, a minute away).
     func revoke(_ id: NetworkID, _ address: Address, now: Int64) {
-        guard let node else { return }
+        guard let link else { return }
         guard let revocation = try? Revocation(
-            id: UInt32(truncatingIfNeeded: node.random()), network: id, threshold: now, flags: Revocation.flagFastPropagate,
+            id: UInt32(truncatingIfNeeded: link.random()), network: id, threshold: now, flags: Revocation.flagFastPropagate,
             target: address, credentialType: 1
         ).signed(by: identity) else { return }
-        node.sendRevocations([revocation], to: onlineMembers(id, now: now).filter { $0 != address }, now: now)
+        link.sendRevocations([revocation], to: onlineMembers(id, now: now).filter { $0 != address }, now: now)
     }
 
     /// Drops everything remembered about a deleted network.

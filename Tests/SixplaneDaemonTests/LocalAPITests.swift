@@ -38,6 +38,7 @@ import Testing
 
         deinit {
             try? daemon.loop.submit { [daemon] in daemon.shutdown() }.wait()
+            daemon.controllerService?.shutdownNow()
             try? group.syncShutdownGracefully()
             dir.remove()
         }
@@ -52,7 +53,7 @@ import Testing
         {
             let request = LocalAPI.Request(method: method, path: path, query: query, token: token, body: Data(body.utf8))
             let api = self.api
-            return try! daemon.loop.submit { api.handle(request) }.wait()
+            return try! api.respond(request).wait()
         }
     }
 

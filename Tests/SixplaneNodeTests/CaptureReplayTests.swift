@@ -11,9 +11,8 @@ import Testing
         var states: [NetworkID: NetworkState] = [:]
         var delivered: [EthernetFrame] = []
         var seed: UInt64 = 0x5eed
-        func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
+        func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) {
             sent.append((address, Array(datagram)))
-            return true
         }
         func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
             delivered.append(EthernetFrame(destination: destination, source: source, etherType: etherType, payload: Array(payload)))

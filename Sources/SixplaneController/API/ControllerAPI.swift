@@ -153,7 +153,7 @@ public final class ControllerAPI {
 
     private func createNetwork(_ request: Request, now: Int64) throws(ControllerError) -> Response {
         let fields = try body(request)
-        var rng = NodeRandom(node: controller.node)
+        var rng = ControllerRandom(controller: controller)
         let candidate = try NetworkIDAllocator.allocate(controller: controller.identity.address, using: &rng, attempts: 100_000) { (id) throws(ControllerError) in
             try store.network(id) != nil
         }
@@ -196,12 +196,8 @@ public final class ControllerAPI {
     }
 }
 
-/// Random bits from the node when there is one (deterministic in simulations), else the system's.
-struct NodeRandom: RandomNumberGenerator {
-    weak var node: Node?
-    mutating func next() -> UInt64 {
-        if let node { return node.random() }
-        var system = SystemRandomNumberGenerator()
-        return system.next()
-    }
+/// The controller's random bits as a generator (network ids).
+struct ControllerRandom: RandomNumberGenerator {
+    let controller: Controller
+    mutating func next() -> UInt64 { controller.random() }
 }

@@ -37,17 +37,37 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
             socketDirectory = c.queryItems?.first { $0.name == "host" }?.value
         }
 
-        var configuration: PostgresConnection.Configuration {
-            var config: PostgresConnection.Configuration
+        /// A connected channel: TCP with keepalive and a user timeout, so that a half-open connection (the server's
+        /// host gone, its packets dropped) is noticed within seconds rather than hours, or the server's Unix socket.
+        func channel(on loop: any EventLoop) -> EventLoopFuture<any Channel> {
+            let tcp = SocketOptionLevel(IPPROTO_TCP)
+            let bootstrap = ClientBootstrap(group: loop)
+                .connectTimeout(PostgresStore.connectTimeout)
+                .channelOption(.socketOption(.so_keepalive), value: 1)
+                .channelOption(.socket(tcp, SocketOptionName(TCP_KEEPIDLE)), value: 5)
+                .channelOption(.socket(tcp, SocketOptionName(TCP_KEEPINTVL)), value: 2)
+                .channelOption(.socket(tcp, SocketOptionName(TCP_KEEPCNT)), value: 3)
+                // Data unacknowledged this long (ms) fails the connection.
+                .channelOption(.socket(tcp, SocketOptionName(18 /* TCP_USER_TIMEOUT */)), value: 5000)
             if let socketDirectory {
-                config = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
-            } else {
-                config = .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+                return ClientBootstrap(group: loop).connectTimeout(PostgresStore.connectTimeout)
+                    .connect(unixDomainSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)")
             }
-            config.options.connectTimeout = .seconds(2)
-            return config
+            return bootstrap.connect(host: host, port: port)
+        }
+
+        func configuration(_ channel: any Channel) -> PostgresConnection.Configuration {
+            .init(establishedChannel: channel, username: user, password: password, database: database)
         }
     }
+
+    /// Bounds on every wait, so that a hung, unreachable or locked database costs a caller seconds, never forever:
+    /// the server cancels a statement after `statementTimeout` (and a lock wait after `lockTimeout`); the client gives
+    /// up on any reply after `replyTimeout` and drops the connection.
+    static let connectTimeout = TimeAmount.milliseconds(1500)
+    static let replyTimeout = TimeAmount.milliseconds(2000)
+    static let statementTimeoutMilliseconds = 1500
+    static let lockTimeoutMilliseconds = 1000
 
     static let channel = "sixplane_controller"
 
@@ -60,10 +80,10 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     private let lock = NIOLock()
     private var connection: PostgresConnection?
     private var everConnected = false
-    /// After a failed connect, calls fail at once for a while instead of each waiting for the connect timeout
-    /// (they run on the node's loop).
+    /// After a failed connect or a reply that never came, calls fail at once for a while instead of each waiting
+    /// for the timeouts again.
     private var retryAfter: NIODeadline = .uptimeNanoseconds(0)
-    static let reconnectBackoff = TimeAmount.milliseconds(500)
+    static let reconnectBackoff = TimeAmount.seconds(2)
     private let pending = NIOLockedValueBox(Pending())
 
     struct Pending {
@@ -135,7 +155,22 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         }
         let c: PostgresConnection
         do {
-            c = try PostgresConnection.connect(on: group.next(), configuration: location.configuration, id: 1, logger: logger).wait()
+            let loop = group.next(), location = self.location, logger = self.logger
+            let connecting = location.channel(on: loop).flatMap { channel in
+                PostgresConnection.connect(on: loop, configuration: location.configuration(channel), id: 1, logger: logger)
+            }
+            // A server that accepts the connection but never answers (stopped) must not hold the caller either.
+            c = try Self.wait(connecting, timeout: Self.connectTimeout + Self.replyTimeout) { late in
+                let _: EventLoopFuture<Void> = late.close()
+            }
+            // One statement per query (the extended protocol takes no more). A transaction left open by a client that
+            // gave up must not hold its locks for long.
+            for setting in [
+                "statement_timeout = \(Self.statementTimeoutMilliseconds)", "lock_timeout = \(Self.lockTimeoutMilliseconds)",
+                "idle_in_transaction_session_timeout = 10000",
+            ] {
+                try Self.run(c, PostgresQuery(unsafeSQL: "SET \(setting)"))
+            }
         } catch {
             retryAfter = .now() + Self.reconnectBackoff
             throw error
@@ -153,7 +188,14 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
             return try lock.withLock {
                 let c = try connect()
                 do { return try body(c) } catch {
-                    if c.isClosed { connection = nil }
+                    if error is ReplyTimeout {
+                        // Its state is unknown (the server may still run the statement): never reuse it.
+                        let _: EventLoopFuture<Void> = c.close()
+                        connection = nil
+                        retryAfter = .now() + Self.reconnectBackoff
+                    } else if c.isClosed {
+                        connection = nil
+                    }
                     throw error
                 }
             }
@@ -161,6 +203,8 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
             throw e
         } catch let e as IPConflict {
             throw e.error
+        } catch is ReplyTimeout {
+            throw ControllerError(.unavailable, "controller database (PostgreSQL) did not answer within \(Self.replyTimeout.nanoseconds / 1_000_000) ms")
         } catch {
             throw ControllerError(.unavailable, "controller database (PostgreSQL) failed: \(Self.describe(error))")
         }
@@ -168,7 +212,12 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     static func describe(_ error: Error) -> String {
         guard let e = error as? PSQLError else { return "\(error)" }
-        if let message = e.serverInfo?[.message] { return "\(message) (\(e.serverInfo?[.sqlState] ?? "?"))" }
+        if let message = e.serverInfo?[.message] {
+            let state = e.serverInfo?[.sqlState] ?? "?"
+            // Said plainly: these are the database being busy, not a bad request.
+            let reason = state == "55P03" ? "locked: " : state == "57014" ? "timed out: " : ""
+            return "\(reason)\(message) (\(state))"
+        }
         return "\(e.code)"
     }
 
@@ -204,7 +253,26 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     @discardableResult
     static func run(_ c: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
-        try c.query(query, logger: Logger(label: "sixplane.controller.postgres.query")).wait()
+        try wait(c.query(query, logger: queryLogger), timeout: replyTimeout)
+    }
+
+    static let queryLogger = Logger(label: "sixplane.controller.postgres.query")
+
+    /// Waits for `future` at most `timeout`; past it throws `ReplyTimeout`, and `abandon` gets the value if it comes
+    /// later (a connection to close).
+    static func wait<T>(_ future: EventLoopFuture<T>, timeout: TimeAmount, abandon: @escaping @Sendable (T) -> Void = { _ in }) throws -> T {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: T.self)
+        let timer = loop.scheduleTask(in: timeout) { promise.fail(ReplyTimeout()) }
+        future.whenComplete { result in
+            timer.cancel()
+            promise.completeWith(result)
+        }
+        promise.futureResult.whenFailure { error in
+            guard error is ReplyTimeout else { return }
+            future.whenSuccess(abandon)
+        }
+        return try promise.futureResult.wait()
     }
 
     // MARK: Notifications
@@ -490,6 +558,9 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         }
     }
 }
+
+/// The server did not answer in time.
+struct ReplyTimeout: Error {}
 
 struct IPConflict: Error {
     var ip: IPAddress

@@ -11,12 +11,15 @@ public final class SQLiteStore: ControllerStore {
     let pool: DatabasePool
 
     /// `busyTimeout` bounds how long a call waits for another process's lock on the file before failing (the
-    /// controller then serves its last known state): it runs on the node's loop, so keep it short.
-    public init(path: String, busyTimeout: Double = 0.5) throws(ControllerError) {
+    /// controller then serves its last known state, the API answers 503): keep it well under the API's 3 s.
+    ///
+    /// `synchronous = FULL`: in WAL mode NORMAL may lose the last commits at a power cut, and a commit the API
+    /// acknowledged (a deauthorization) must stay. It costs an fsync per commit; `sixplane bench controller` measures it.
+    public init(path: String, busyTimeout: Double = 0.5, synchronous: Synchronous = .full) throws(ControllerError) {
         do {
             var config = Configuration()
             config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
             }
             config.busyMode = .timeout(busyTimeout)
@@ -25,6 +28,12 @@ public final class SQLiteStore: ControllerStore {
         } catch {
             throw ControllerError(.unavailable, "cannot open controller database \(path): \(error)")
         }
+    }
+
+    public enum Synchronous: String, Sendable, CaseIterable {
+        case full = "FULL"
+        /// Faster, and may lose the last commits at a power cut (not at a crash of the process): benchmarks only.
+        case normal = "NORMAL"
     }
 
     static var migrator: DatabaseMigrator {

@@ -4,12 +4,9 @@ extension Node {
     /// A burst of frames read from the tap of `network` at once: each as `receive(frame:)`, with the datagrams for one
     /// peer handed to the host together at the end (or when the next one goes elsewhere).
     public func receive(frames: some Sequence<EthernetFrame>, network id: NetworkID, now: Int64) {
-        batching = true
-        defer {
-            batching = false
-            flushTransmits()
+        burst {
+            for frame in frames { receive(frame: frame, network: id, now: now) }
         }
-        for frame in frames { receive(frame: frame, network: id, now: now) }
     }
 
     /// The host read a frame from the tap of `network`.
@@ -39,7 +36,7 @@ extension Node {
             {
                 statistics.ndpEmulated += 1
                 answer.payload.withUnsafeBytes {
-                    host.deliver(network: id, source: answer.source, destination: answer.destination, etherType: answer.etherType, payload: $0)
+                    deliver(network: id, source: answer.source, destination: answer.destination, etherType: answer.etherType, payload: $0)
                 }
                 return
             }
@@ -53,7 +50,7 @@ extension Node {
         }
         if frame.destination == network.mac {
             frame.payload.withUnsafeBytes {
-                host.deliver(network: id, source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0)
+                deliver(network: id, source: frame.source, destination: frame.destination, etherType: frame.etherType, payload: $0)
             }
             return
         }
@@ -217,7 +214,7 @@ extension Node {
             guard rulesAllow(config, frame, from: peer.address, to: address, inbound: true) else { return .dropped }
         }
         statistics.framesIn[network.id, default: 0] += 1
-        host.deliver(network: network.id, source: source, destination: destination, etherType: etherType, payload: payload)
+        deliver(network: network.id, source: source, destination: destination, etherType: etherType, payload: payload)
         return .delivered
     }
 

@@ -168,7 +168,7 @@ extension Node {
             var junk = [UInt8](repeating: 0, count: 4)
             let bits = random()
             for i in 0..<4 { junk[i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
-            _ = junk.withUnsafeBytes { host.send(datagram: $0, to: r.endpoint, localSocket: 0, ttl: 2) }
+            junk.withUnsafeBytes { host.send(datagram: $0, to: r.endpoint, localSocket: 0, ttl: 2) }
         }
         sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
     }

@@ -91,7 +91,7 @@ extension Node {
         guard let written = appended else { return }  // cannot happen: an empty batch takes any packet
         statistics.datagramsOut += written.datagrams
         statistics.bytesOut += written.bytes
-        if !batching { flushTransmits() }
+        if burstDepth == 0 { flushTransmits() }
     }
 
     /// A datagram forwarded as it came (a root relaying a packet or a fragment): never split again.
@@ -99,7 +99,29 @@ extension Node {
         flushTransmits()
         statistics.datagramsOut += 1
         statistics.bytesOut += datagram.count
-        _ = datagram.withUnsafeBytes { host.send(datagram: $0, to: address, localSocket: localSocket, ttl: nil) }
+        datagram.withUnsafeBytes { host.send(datagram: $0, to: address, localSocket: localSocket, ttl: nil) }
+    }
+
+    /// One burst of work (a socket read's datagrams, a tap read's frames): the datagrams it sends wait so that those
+    /// to one peer go out in one host call, and the host may hold its tap writes to merge them; at its end both are
+    /// flushed, the host told by `endOfBurst()`. Outside any burst each send and each delivery is its own burst.
+    /// Bursts nest: only the outermost one ends.
+    public func burst<T>(_ body: () throws -> T) rethrows -> T {
+        burstDepth += 1
+        defer {
+            burstDepth -= 1
+            if burstDepth == 0 {
+                flushTransmits()
+                host.endOfBurst()
+            }
+        }
+        return try body()
+    }
+
+    /// A frame to the host's tap; ends the burst at once when there is none.
+    func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
+        host.deliver(network: network, source: source, destination: destination, etherType: etherType, payload: payload)
+        if burstDepth == 0 { host.endOfBurst() }
     }
 
     func flushTransmits() {

@@ -32,9 +32,10 @@ public final class Node {
     var configRequesters: ConfigRequesters
     var selfAwareness: SelfAwareness
     var nextPingCheck: Int64 = 0
-    /// Datagrams on their way out; held back only while a burst of tap frames is handled (`batching`).
+    /// Datagrams on their way out; held back only inside a burst (`burst(_:)`).
     let transmitBatch = TransmitBatch()
-    var batching = false
+    /// How deep in `burst(_:)` calls the node is; 0 outside any.
+    var burstDepth = 0
     /// Where FRAMEs from the tap are built and armored: one packet's room, reused.
     var sealScratch = [UInt8](repeating: 0, count: Packet.maxLength)
 

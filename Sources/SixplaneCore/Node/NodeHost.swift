@@ -1,19 +1,22 @@
 /// What a `Node` needs from the world around it. The node itself does no I/O: it calls these, synchronously, from
 /// inside its entry points, on whatever thread drives it.
 public protocol NodeHost: AnyObject {
-    /// Sends one UDP datagram from local socket `localSocket`. `ttl` is set only for the tiny NAT-opening packets.
-    /// Returns false if it could not be sent (the node then tries another path).
-    @discardableResult
-    func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool
+    /// Sends one UDP datagram from local socket `localSocket`. `ttl` is set only for the tiny NAT-opening packets
+    /// (an IP time to live low enough that they open the sender's NAT but die before the peer's). A datagram that
+    /// cannot be sent is lost, as UDP may lose any: the node's retries and path checks cover it.
+    func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?)
 
     /// Sends datagrams laid end to end in `segments`, each `segmentSize` bytes but the last (which may be shorter),
     /// all to one address: the pieces of a packet, or of a burst of packets to one peer. A host with UDP GSO sends
     /// them in one system call; the default sends them one by one.
     func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int)
 
-    /// Writes a frame to the tap of `network`.
+    /// Writes a frame to the tap of `network`. The host may hold it (to merge TCP segments) until `endOfBurst()`.
     func deliver(
         network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer)
+
+    /// The end of a burst (`Node.burst(_:)`): frames held from `deliver` are written now.
+    func endOfBurst()
 
     /// A network's configuration or status changed (joined, configured, reconfigured, denied, left).
     func networkChanged(_ state: NetworkState)
@@ -40,6 +43,7 @@ public protocol NodeHost: AnyObject {
 extension NodeHost {
     public func validateLater(_ identity: Identity) -> Bool { false }
     public func load(_ object: StateObject) -> [UInt8]? { nil }
+    public func endOfBurst() {}
 
     public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
         sendOneByOne(segments: segments, segmentSize: segmentSize, to: address, localSocket: localSocket)

@@ -57,12 +57,11 @@ public final class NodeExercise {
         var delivered = 0
         var lastToB: UInt64 = 0
 
-        func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
+        func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) {
             sent += 1
             if datagram.count >= Packet.minimumLength, address == NodeExercise.bAddress, datagram[13] != 0xff {
                 lastToB = UInt64(bigEndian: datagram.loadUnaligned(as: UInt64.self))
             }
-            return true
         }
         func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
             delivered += 1

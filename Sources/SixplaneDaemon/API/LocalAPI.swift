@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SixplaneController
 import SixplaneCore
 
@@ -46,18 +47,53 @@ public final class LocalAPI: @unchecked Sendable {
 
     let daemon: DaemonNode
     let token: String
-    let controllerAPI: ControllerAPI?
     public static let versionMajor = 1, versionMinor = 14, versionRevision = 1
 
     public init(daemon: DaemonNode, token: String) {
         self.daemon = daemon
         self.token = token
-        controllerAPI = daemon.controller.map { ControllerAPI(controller: $0) }
     }
 
     var node: Node { daemon.node }
 
-    /// Handles one request; must run on the node's loop.
+    /// Whether a request may go on before its body is read: `/health` is open, everything else needs the token.
+    public func admits(method: String, path: String, token presented: String?) -> Bool {
+        if method == "GET" && path.split(separator: "/") == ["health"] { return true }
+        guard let presented else { return false }
+        return Self.constantTimeEqual(presented, token)
+    }
+
+    /// Counts a request refused before its body was read.
+    public func countRefused() {
+        daemon.loop.execute { [daemon] in
+            daemon.counters.apiRequests += 1
+            daemon.counters.apiUnauthorized += 1
+        }
+    }
+
+    static func isControllerPath(_ parts: [String]) -> Bool {
+        parts.first == "controller" || (parts.first == "unstable" && parts.dropFirst().first == "controller")
+    }
+
+    /// Answers one request: the controller's routes on the controller's thread (503 if its database cannot answer
+    /// in time), the node's on the node's loop. Callable from anywhere.
+    public func respond(_ request: Request) -> EventLoopFuture<Response> {
+        let parts = request.path.split(separator: "/").map(String.init)
+        guard Self.isControllerPath(parts), let service = daemon.controllerService else {
+            return daemon.loop.submit { self.handle(request) }
+        }
+        guard admits(method: request.method, path: request.path, token: request.token) else {
+            countRefused()
+            return daemon.loop.makeSucceededFuture(Response(status: 401, body: "{}\n"))
+        }
+        daemon.loop.execute { [daemon] in daemon.counters.apiRequests += 1 }
+        let method = request.method == "PUT" ? "POST" : request.method
+        return service.handle(ControllerAPI.Request(method: method, path: request.path, query: request.query, body: request.body))
+            .map { Response(status: $0.status, body: $0.body) }
+    }
+
+    /// Handles one request for the node (a controller route answers 404 when this node runs no controller); must
+    /// run on the node's loop.
     public func handle(_ request: Request) -> Response {
         daemon.loop.preconditionInEventLoop()
         daemon.counters.apiRequests += 1
@@ -68,11 +104,8 @@ public final class LocalAPI: @unchecked Sendable {
             return Response(status: 401, body: "{}\n")
         }
         let method = request.method == "PUT" ? "POST" : request.method
-        if parts.first == "controller" || (parts.first == "unstable" && parts.dropFirst().first == "controller") {
-            guard let controllerAPI else { return .error(404, "this node runs no controller") }
-            let r = controllerAPI.handle(
-                ControllerAPI.Request(method: method, path: request.path, query: request.query, body: request.body), now: DaemonNode.now())
-            return Response(status: r.status, body: r.body)
+        if Self.isControllerPath(parts) {
+            return .error(daemon.controllerService == nil ? 404 : 500, daemon.controllerService == nil ? "this node runs no controller" : "controller routes are answered through respond(_:)")
         }
         switch (method, parts.count, parts.first) {
         case ("GET", 1, "status"): return Response(status)

@@ -60,11 +60,15 @@ enum Metrics {
             [("", Int(daemon.counters.identityValidationNanoseconds / 1000))])
         metric("sixplane_identity_validation_budget", "gauge", "Identity validations per second allowed for strangers.",
             [("", node.configuration.limits.identityValidationsPerSecond)])
-        if let c = daemon.controller {
+        if let c = daemon.controllerService?.counters {
             metric("sixplane_controller_answers_total", "counter", "Config requests the controller answered, by outcome.", [
                 ("result=\"config\"", c.answered), ("result=\"refused\"", c.refused), ("result=\"failed\"", c.failures),
                 ("result=\"reused\"", c.reused),
             ])
+            metric("sixplane_controller_requests_dropped_total", "counter",
+                "Config requests not answered: faster than one a second per member and network, or the controller's queue full.", [
+                    ("reason=\"rateLimited\"", c.rateLimited), ("reason=\"queue\"", c.dropped),
+                ])
         }
         return out
     }

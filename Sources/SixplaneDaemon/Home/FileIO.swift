@@ -33,7 +33,9 @@ public enum FileIO {
         access(path, F_OK) == 0
     }
 
-    /// Writes `bytes` to a temporary file created with `mode`, then renames it over `path`.
+    /// Writes `bytes` to a temporary file created with `mode`, then renames it over `path`, then syncs the directory:
+    /// until the directory is synced the rename itself may not survive a power cut (a new `identity.secret` could
+    /// vanish, and with it every network id a controller derived from it).
     public static func write(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(DaemonError) {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -61,6 +63,30 @@ public enum FileIO {
             unlink(temporary)
             throw DaemonError(.fileUnwritable, "cannot write \(path): \(why)")
         }
+        try syncDirectory(containing: path)
+    }
+
+    /// Makes the entries of the directory holding `path` durable (a rename, a new file or directory in it).
+    public static func syncDirectory(containing path: String) throws(DaemonError) {
+        let directory: String
+        if let slash = path.lastIndex(of: "/") {
+            directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            directory = "."
+        }
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw DaemonError(.fileUnwritable, "cannot sync \(directory): \(errnoText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw DaemonError(.fileUnwritable, "cannot sync \(directory): \(errnoText())") }
+    }
+
+    /// Removes a file and makes the removal durable; a file that is not there is not an error.
+    public static func remove(_ path: String) throws(DaemonError) {
+        if unlink(path) != 0 {
+            guard errno == ENOENT else { throw DaemonError(.fileUnwritable, "cannot remove \(path): \(errnoText())") }
+            return
+        }
+        try syncDirectory(containing: path)
     }
 
     public static func write(_ path: String, text: String, mode: mode_t = 0o644) throws(DaemonError) {
@@ -72,7 +98,9 @@ public enum FileIO {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, mode) != 0 && errno != EEXIST {
+            if mkdir(current, mode) == 0 {
+                try syncDirectory(containing: current)
+            } else if errno != EEXIST {
                 throw DaemonError(.fileUnwritable, "cannot create directory \(current): \(errnoText())")
             }
         }

@@ -54,14 +54,7 @@ public enum Daemon {
         logger.info("node \(identity.address) on UDP port \(port), home \(home.path)")
 
         let api = LocalAPI(daemon: daemon, token: token)
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in try await serve(request, api: api, loop: loop) }
-        var services: [any Service] = []
-        for host in ["127.0.0.1", "::1"] {
-            services.append(
-                Application(
-                    responder: responder, configuration: .init(address: .hostname(host, port: port), serverName: "sixplane"),
-                    eventLoopGroupProvider: .shared(group), logger: Logger(label: "sixplane.api")))
-        }
+        var services = LocalAPIServer.services(api: api, port: port, group: group)
         services.append(NodeService(daemon: daemon, home: home))
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -84,21 +77,6 @@ public enum Daemon {
         }
         throw DaemonError(.invalidConfiguration, "no free UDP port")
     }
-
-    static func serve(_ request: Request, api: LocalAPI, loop: any EventLoop) async throws -> Response {
-        let body = (try? await request.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
-        var query: [String: String] = [:]
-        for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
-        var token = request.headers[HTTPField.Name("X-ZT1-Auth")!]
-        if token == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
-        if token == nil { token = query["auth"] }
-        let r = LocalAPI.Request(
-            method: request.method.rawValue, path: request.uri.path, query: query, token: token, body: Data(buffer: body))
-        let response = try await loop.submit { api.handle(r) }.get()
-        return Response(
-            status: .init(code: response.status), headers: [.contentType: response.contentType],
-            body: .init(byteBuffer: ByteBuffer(string: response.body)))
-    }
 }
 
 /// Runs until shutdown is requested, then takes the node down cleanly: taps removed, sockets closed.
@@ -110,6 +88,7 @@ struct NodeService: Service {
         try? await gracefulShutdown()
         Logger(label: "sixplane.daemon").info("shutting down")
         try await daemon.loop.submit { daemon.shutdown() }.get()
+        await daemon.controllerService?.shutdown()
         for channel in daemon.sockets.compactMap({ $0 }) { try? await channel.close() }
         try await daemon.loop.submit {
             for fd in daemon.sendDescriptors where fd >= 0 { close(fd) }

@@ -26,6 +26,12 @@ struct Bench: ParsableCommand {
     var apiMembers: Int = 10_000
     @Option(name: .customLong("controller-db"), help: "Controller benchmark: a postgresql:// URL instead of a temporary SQLite file.")
     var controllerDB: String?
+    @Option(help: "Controller benchmark: SQLite's synchronous setting, full (the controller's, durable at a power cut) or normal (for comparison).")
+    var sqliteSynchronous: SQLiteSynchronous = .full
+
+    enum SQLiteSynchronous: String, ExpressibleByArgument, CaseIterable {
+        case full, normal
+    }
 
     struct Result: Encodable {
         var name: String
@@ -52,7 +58,9 @@ struct Bench: ParsableCommand {
     func run() throws {
         if suite == .controller {
             let figures = try ControllerBenchmark.run(
-                .init(members: members, requests: requests, apiMembers: apiMembers, postgresURL: controllerDB),
+                .init(
+                    members: members, requests: requests, apiMembers: apiMembers, postgresURL: controllerDB,
+                    synchronous: sqliteSynchronous == .full ? .full : .normal),
                 progress: { if !json { Output.error($0) } })
             if json {
                 try Output.json(figures)
@@ -60,7 +68,7 @@ struct Bench: ParsableCommand {
             }
             let f = figures
             printTable([
-                ("store", f.store), ("members", "\(f.members)"),
+                ("store", f.store + (f.store == "sqlite" ? " (synchronous \(sqliteSynchronous.rawValue))" : "")), ("members", "\(f.members)"),
                 ("bulk insert", "\(Int(f.bulkMembersPerSecond)) members/s"),
                 ("API creates", "\(Int(f.apiCreatesPerSecond)) members/s"),
                 ("first requests", "\(Int(f.firstRequestsPerSecond))/s  p50 \(format2(f.firstRequestP50Milliseconds)) ms  p99 \(format2(f.firstRequestP99Milliseconds)) ms"),

@@ -14,6 +14,7 @@ enum ControllerBenchmark {
         var requests: Int
         var apiMembers: Int
         var postgresURL: String?
+        var synchronous: SQLiteStore.Synchronous = .full
     }
 
     struct Figures: Encodable {
@@ -43,7 +44,7 @@ enum ControllerBenchmark {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sixplane-bench-\(UInt32.random(in: 0 ... .max))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store: ControllerStore = try o.postgresURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: "\(dir)/controller.db")
+        let store: ControllerStore = try o.postgresURL.map { try PostgresStore(url: $0) } ?? SQLiteStore(path: "\(dir)/controller.db", synchronous: o.synchronous)
         let controller = Controller(identity: identity, store: store)
         let api = ControllerAPI(controller: controller)
         let network = NetworkID(controller: identity.address, number: UInt32.random(in: 1...0xff_ffff))

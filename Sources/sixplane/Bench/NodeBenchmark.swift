@@ -9,9 +9,8 @@ enum NodeBenchmark {
         var delivered = 0
         var sent = 0
         var state: UInt64 = 0x9e37_79b9_7f4a_7c15
-        func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
+        func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) {
             sent += 1
-            return true
         }
         func deliver(network: NetworkID, source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
             delivered += 1

@@ -171,10 +171,9 @@ public final class SimHost: NodeHost {
         node = Node(configuration: configuration, host: self)
     }
 
-    public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) -> Bool {
+    public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) {
         sent += 1
         simulation.send(from: self, bytes: Array(datagram), to: address)
-        return true
     }
 
     public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {

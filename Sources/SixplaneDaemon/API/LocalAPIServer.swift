@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The local API's HTTP shell: one listener on 127.0.0.1 and one on ::1 (never another address), each taking at
+/// most `maxConnections` at a time (the rest wait in the backlog) and dropping a connection idle for `idleTimeout`.
+/// A request without the token is answered 401 before its body is read; a body over `maxBody` gets 413; a body
+/// that does not arrive within `bodyTimeout` gets 408.
+enum LocalAPIServer {
+    static let maxConnections = 64
+    static let idleTimeout = TimeAmount.seconds(10)
+    static let maxBody = 1 << 20
+    static let bodyTimeout = Duration.seconds(10)
+
+    static func services(api: LocalAPI, port: Int, group: any EventLoopGroup) -> [any Service] {
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in try await serve(request, api: api) }
+        return ["127.0.0.1", "::1"].map { host in
+            Application(
+                responder: responder, server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+                configuration: .init(
+                    address: .hostname(host, port: port), serverName: "sixplane",
+                    availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
+                eventLoopGroupProvider: .shared(group), logger: Logger(label: "sixplane.api"))
+        }
+    }
+
+    static func serve(_ request: Request, api: LocalAPI) async throws -> Response {
+        var query: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+        var token = request.headers[HTTPField.Name("X-ZT1-Auth")!]
+        if token == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
+        if token == nil { token = query["auth"] }
+        let method = request.method.rawValue, path = request.uri.path
+        guard api.admits(method: method, path: path, token: token) else {
+            api.countRefused()
+            return reply(401, "{}\n")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody { return tooLarge }
+        let body: ByteBuffer
+        switch await collect(request.body) {
+        case .body(let b): body = b
+        case .tooLarge: return tooLarge
+        case .timedOut: return reply(408, #"{"error":"the request body did not arrive in time"}"# + "\n")
+        case .failed: return reply(400, #"{"error":"the request body could not be read"}"# + "\n")
+        }
+        let r = LocalAPI.Request(method: method, path: path, query: query, token: token, body: Data(buffer: body))
+        let response = try await api.respond(r).get()
+        return Response(
+            status: .init(code: response.status), headers: [.contentType: response.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: response.body)))
+    }
+
+    static let tooLarge = reply(413, #"{"error":"the request body is larger than 1 MiB"}"# + "\n")
+
+    static func reply(_ status: Int, _ text: String) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    enum Body: Sendable {
+        case body(ByteBuffer)
+        case tooLarge
+        case timedOut
+        case failed
+    }
+
+    /// The whole body, at most `maxBody` bytes, within `bodyTimeout`.
+    static func collect(_ body: RequestBody) async -> Body {
+        await withTaskGroup(of: Body.self) { group in
+            group.addTask {
+                do { return .body(try await body.collect(upTo: maxBody)) } catch {
+                    // A body without Content-Length (chunked) is only found too large while it is read.
+                    return error is NIOTooManyBytesError ? .tooLarge : .failed
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: bodyTimeout)
+                return .timedOut
+            }
+            let first = await group.next() ?? .failed
+            group.cancelAll()
+            return first
+        }
+    }
+}

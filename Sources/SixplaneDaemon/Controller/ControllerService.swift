@@ -1,0 +1,173 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SixplaneController
+import SixplaneCore
+
+/// The controller on a thread of its own: config requests, API calls and ticks run there, in order, so that its
+/// database calls (each bounded by the store's timeouts) never hold the node's loop, where members' frames are
+/// forwarded. Answers hop back to the node through `NodeLink`.
+///
+/// The node hands requests over through `NetworkControllerHook` on its loop; they queue here, bounded. API calls get
+/// an answer within `apiDeadline` whatever the database does: 503 when it could not be had in time.
+final class ControllerService: NetworkControllerHook, @unchecked Sendable {
+    // @unchecked: `controller` and `api` are used only on `loop`; the rest is locked or immutable.
+    let controller: Controller
+    private let api: ControllerAPI
+    private let link: NodeLink
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let loop: any EventLoop
+    /// Where API deadlines are kept: a loop the database never blocks (the node's).
+    private let timerLoop: any EventLoop
+    private let logger = Logger(label: "sixplane.controller")
+    private let state = NIOLockedValueBox(State())
+    private var ticking: RepeatedTask?
+
+    /// At most this many config requests wait; more are dropped (the members ask again).
+    static let requestQueueLimit = 4096
+    /// A request that waited this long is dropped: its member has asked again by then.
+    static let requestMaxAge: Int64 = 5_000
+    /// At most this many API calls wait.
+    static let apiQueueLimit = 256
+    /// The API's answer comes within this, 503 if the controller could not give one.
+    static let apiDeadline = TimeAmount.milliseconds(2500)
+
+    struct State {
+        var queuedRequests = 0
+        var queuedCalls = 0
+        var counters = ControllerCounters()
+    }
+
+    init(controller: Controller, daemon: DaemonNode) {
+        self.controller = controller
+        api = ControllerAPI(controller: controller)
+        link = NodeLink(daemon: daemon)
+        loop = group.next()
+        timerLoop = daemon.loop
+        controller.link = link
+    }
+
+    /// Starts the once-a-second tick, and ticks at once when another process changed the database.
+    func start() {
+        ticking = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+            self?.tick()
+        }
+        controller.store.observeExternalChanges { [weak self] in
+            guard let self else { return }
+            self.loop.execute { self.tick() }
+        }
+    }
+
+    /// On `loop`.
+    private func tick() {
+        controller.tick(now: DaemonNode.now())
+        publish()
+    }
+
+    /// The same, for callers outside async code (tests); never on the controller's own thread.
+    func shutdownNow() {
+        ticking?.cancel()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Stops ticking and ends the controller's thread.
+    func shutdown() async {
+        ticking?.cancel()
+        try? await group.shutdownGracefully()
+    }
+
+    /// What the metrics show, copied after every piece of work (the node's loop never reads the controller).
+    var counters: ControllerCounters { state.withLockedValue { $0.counters } }
+
+    private func publish() {
+        let c = controller
+        let counters = ControllerCounters(
+            answered: c.answered, refused: c.refused, failures: c.failures, reused: c.reused, rateLimited: c.rateLimited,
+            dropped: state.withLockedValue { $0.counters.dropped })
+        state.withLockedValue { $0.counters = counters }
+    }
+
+    // MARK: Config requests (called on the node's loop)
+
+    func handleConfigRequest(
+        node: Node, network: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64,
+        now: Int64
+    ) {
+        let admitted = state.withLockedValue { s in
+            guard s.queuedRequests < Self.requestQueueLimit else {
+                s.counters.dropped += 1
+                return false
+            }
+            s.queuedRequests += 1
+            return true
+        }
+        guard admitted else { return }
+        loop.execute { [self] in
+            state.withLockedValue { $0.queuedRequests -= 1 }
+            let started = DaemonNode.now()
+            guard started - now <= Self.requestMaxAge else {
+                state.withLockedValue { $0.counters.dropped += 1 }
+                return
+            }
+            controller.handleConfigRequest(network: network, from: requester, metadata: metadata, requestPacketID: requestPacketID, now: started)
+            publish()
+        }
+    }
+
+    // MARK: API
+
+    /// Runs an API call on the controller's thread; 503 if it has not answered within `apiDeadline`. A call still
+    /// waiting at the deadline never runs; one already running finishes (POSTs are idempotent: a client that got 503
+    /// may send it again).
+    func handle(_ request: ControllerAPI.Request) -> EventLoopFuture<ControllerAPI.Response> {
+        let promise = timerLoop.makePromise(of: ControllerAPI.Response.self)
+        let admitted = state.withLockedValue { s in
+            guard s.queuedCalls < Self.apiQueueLimit else { return false }
+            s.queuedCalls += 1
+            return true
+        }
+        guard admitted else {
+            promise.succeed(Self.unavailable("the controller is busy; retry shortly"))
+            return promise.futureResult
+        }
+        let call = NIOLockedValueBox(Call.waiting)
+        let timer = timerLoop.scheduleTask(in: Self.apiDeadline) {
+            call.withLockedValue { $0 = .abandoned }
+            promise.succeed(Self.unavailable("the controller's database did not answer in time; retry shortly"))
+        }
+        let api = self.api
+        loop.execute { [self] in
+            state.withLockedValue { $0.queuedCalls -= 1 }
+            let run = call.withLockedValue { c in
+                guard c == .waiting else { return false }
+                c = .running
+                return true
+            }
+            guard run else { return }
+            let response = api.handle(request, now: DaemonNode.now())
+            publish()
+            timer.cancel()
+            // Past the deadline the client already has its 503; this completion is then ignored.
+            promise.succeed(response)
+        }
+        return promise.futureResult
+    }
+
+    enum Call { case waiting, running, abandoned }
+
+    static func unavailable(_ message: String) -> ControllerAPI.Response {
+        ControllerAPI.Response(status: 503, body: JSON.object(["error": .string(message)]).text)
+    }
+}
+
+/// The controller's counts, as the metrics page shows them.
+struct ControllerCounters: Sendable {
+    var answered = 0
+    var refused = 0
+    var failures = 0
+    var reused = 0
+    var rateLimited = 0
+    /// Requests dropped before the controller saw them (queue full, or waited too long).
+    var dropped = 0
+}
