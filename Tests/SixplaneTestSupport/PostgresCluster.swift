@@ -152,7 +152,7 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     /// A TCP port nothing listens on right now.
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()

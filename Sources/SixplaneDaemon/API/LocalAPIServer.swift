@@ -11,25 +11,30 @@ import ServiceLifecycle
 /// most `maxConnections` at a time (the rest wait in the backlog) and dropping a connection idle for `idleTimeout`.
 /// A request without the token is answered 401 before its body is read; a body over `maxBody` gets 413; a body
 /// that does not arrive within `bodyTimeout` gets 408.
-enum LocalAPIServer {
-    static let maxConnections = 64
-    static let idleTimeout = TimeAmount.seconds(10)
-    static let maxBody = 1 << 20
-    static let bodyTimeout = Duration.seconds(10)
+public enum LocalAPIServer {
+    public struct Limits: Sendable {
+        /// Per listener.
+        public var maxConnections = 64
+        public var idleTimeout = TimeAmount.seconds(10)
+        public var maxBody = 1 << 20
+        public var bodyTimeout = Duration.seconds(10)
 
-    static func services(api: LocalAPI, port: Int, group: any EventLoopGroup) -> [any Service] {
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in try await serve(request, api: api) }
+        public init() {}
+    }
+
+    public static func services(api: LocalAPI, port: Int, group: any EventLoopGroup, limits: Limits = Limits()) -> [any Service] {
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in try await serve(request, api: api, limits: limits) }
         return ["127.0.0.1", "::1"].map { host in
             Application(
-                responder: responder, server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+                responder: responder, server: .http1(configuration: .init(idleTimeout: limits.idleTimeout)),
                 configuration: .init(
                     address: .hostname(host, port: port), serverName: "sixplane",
-                    availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
+                    availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
                 eventLoopGroupProvider: .shared(group), logger: Logger(label: "sixplane.api"))
         }
     }
 
-    static func serve(_ request: Request, api: LocalAPI) async throws -> Response {
+    static func serve(_ request: Request, api: LocalAPI, limits: Limits) async throws -> Response {
         var query: [String: String] = [:]
         for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
         var token = request.headers[HTTPField.Name("X-ZT1-Auth")!]
@@ -40,9 +45,9 @@ enum LocalAPIServer {
             api.countRefused()
             return reply(401, "{}\n")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody { return tooLarge }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBody { return tooLarge }
         let body: ByteBuffer
-        switch await collect(request.body) {
+        switch await collect(request.body, limits: limits) {
         case .body(let b): body = b
         case .tooLarge: return tooLarge
         case .timedOut: return reply(408, #"{"error":"the request body did not arrive in time"}"# + "\n")
@@ -55,7 +60,7 @@ enum LocalAPIServer {
             body: .init(byteBuffer: ByteBuffer(string: response.body)))
     }
 
-    static let tooLarge = reply(413, #"{"error":"the request body is larger than 1 MiB"}"# + "\n")
+    static let tooLarge = reply(413, #"{"error":"the request body is too large"}"# + "\n")
 
     static func reply(_ status: Int, _ text: String) -> Response {
         Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -69,16 +74,16 @@ enum LocalAPIServer {
     }
 
     /// The whole body, at most `maxBody` bytes, within `bodyTimeout`.
-    static func collect(_ body: RequestBody) async -> Body {
+    static func collect(_ body: RequestBody, limits: Limits) async -> Body {
         await withTaskGroup(of: Body.self) { group in
             group.addTask {
-                do { return .body(try await body.collect(upTo: maxBody)) } catch {
+                do { return .body(try await body.collect(upTo: limits.maxBody)) } catch {
                     // A body without Content-Length (chunked) is only found too large while it is read.
                     return error is NIOTooManyBytesError ? .tooLarge : .failed
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: bodyTimeout)
+                try? await Task.sleep(for: limits.bodyTimeout)
                 return .timedOut
             }
             let first = await group.next() ?? .failed
