@@ -103,6 +103,33 @@ public final class PostgresCluster: @unchecked Sendable {
         }
     }
 
+    /// The server's processes: the postmaster (first line of `postmaster.pid`) and its children.
+    public func processes() -> [pid_t] {
+        guard let text = try? String(contentsOfFile: "\(directory)/data/postmaster.pid", encoding: .utf8),
+            let first = text.split(separator: "\n").first, let postmaster = pid_t(first)
+        else { return [] }
+        var out = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // Fields after the name: state, ppid, ...
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, pid_t(fields[1]) == postmaster { out.append(pid) }
+        }
+        return out
+    }
+
+    /// Freezes every server process (SIGSTOP), as a hung database host: connections stay open, nothing answers.
+    public func freeze() {
+        for pid in processes() { kill(pid, SIGSTOP) }
+    }
+
+    /// Lets a frozen server run again.
+    public func thaw() {
+        for pid in processes() { kill(pid, SIGCONT) }
+    }
+
     /// Stops the server and deletes the cluster.
     public func remove() {
         stop()

@@ -65,6 +65,8 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     /// the server cancels a statement after `statementTimeout` (and a lock wait after `lockTimeout`); the client gives
     /// up on any reply after `replyTimeout` and drops the connection.
     static let connectTimeout = TimeAmount.milliseconds(1500)
+    /// The TCP connection and PostgreSQL's startup exchange together.
+    static let handshakeTimeout = TimeAmount.milliseconds(2000)
     static let replyTimeout = TimeAmount.milliseconds(2000)
     static let statementTimeoutMilliseconds = 1500
     static let lockTimeoutMilliseconds = 1000
@@ -160,9 +162,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
                 PostgresConnection.connect(on: loop, configuration: location.configuration(channel), id: 1, logger: logger)
             }
             // A server that accepts the connection but never answers (stopped) must not hold the caller either.
-            c = try Self.wait(connecting, timeout: Self.connectTimeout + Self.replyTimeout) { late in
-                let _: EventLoopFuture<Void> = late.close()
-            }
+            c = try Self.wait(connecting, timeout: Self.handshakeTimeout) { Self.discard($0) }
             // One statement per query (the extended protocol takes no more). A transaction left open by a client that
             // gave up must not hold its locks for long.
             for setting in [
@@ -190,7 +190,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
                 do { return try body(c) } catch {
                     if error is ReplyTimeout {
                         // Its state is unknown (the server may still run the statement): never reuse it.
-                        let _: EventLoopFuture<Void> = c.close()
+                        Self.discard(c)
                         connection = nil
                         retryAfter = .now() + Self.reconnectBackoff
                     } else if c.isClosed {
@@ -254,6 +254,12 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     @discardableResult
     static func run(_ c: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
         try wait(c.query(query, logger: queryLogger), timeout: replyTimeout)
+    }
+
+    /// Closes a connection nobody will use again, keeping it alive until it is closed (postgres-nio insists).
+    static func discard(_ c: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = c.close()
+        closing.whenComplete { _ in withExtendedLifetime(c) {} }
     }
 
     static let queryLogger = Logger(label: "sixplane.controller.postgres.query")
