@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -19,6 +19,8 @@ packages=(
     busybox-static
     iptables
     iperf3
+    # The daemon tests call the local API from inside namespaces.
+    curl
 )
 
 missing=()

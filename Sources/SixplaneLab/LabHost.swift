@@ -56,6 +56,26 @@ public final class LabHost: @unchecked Sendable {
         return LabProcess.terminate(pid, timeout: timeout)
     }
 
+    /// SIGKILL, as a crash or a power cut of the process would: nothing is flushed or cleaned up.
+    public func kill() {
+        guard let pid else { return }
+        self.pid = nil
+        Glibc.kill(pid, SIGKILL)
+        _ = Spawn.wait(pid)
+    }
+
+    /// One call to the daemon's local API from inside the namespace (curl, with the home's token): the HTTP status
+    /// (0 when no answer came within `timeout` seconds) and the body.
+    public func api(_ method: String, _ path: String, body: String? = nil, port: Int = 9993, timeout: Double = 10) -> (status: Int, body: String) {
+        let token = (try? String(contentsOfFile: "\(home)/authtoken.secret", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        var argv = ["curl", "-sS", "-m", String(timeout), "-o", "-", "-w", "\n%{http_code}", "-H", "X-ZT1-Auth: \(token)", "-X", method]
+        if let body { argv += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let r = run(argv + ["http://127.0.0.1:\(port)\(path)"])
+        let text = r.output
+        guard let split = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: split)...]) else { return (0, text) }
+        return (status, String(text[..<split]))
+    }
+
     public func tail(_ lines: Int = 40) -> String { LabProcess.tail(logPath, lines) }
 
     /// The node's address, from identity.public.
