@@ -41,15 +41,20 @@ import Logging
                     logger: Logger(label: "test")))
             let services = self.services
             task = Task { try await services.run() }
-            // Listening once a connection is accepted.
-            for _ in 0..<100 {
-                if let c = try? Client(port: port) {
+        }
+
+        /// A server listening (one connection accepted); waits without holding a thread the server needs.
+        static func start(limits: LocalAPIServer.Limits) async throws -> Server {
+            let server = try Server(limits: limits)
+            for _ in 0..<200 {
+                if let c = try? Client(port: server.port) {
                     c.close()
-                    return
+                    return server
                 }
-                usleep(50_000)
+                try await Task.sleep(for: .milliseconds(50))
             }
-            throw EdgeError("the API server did not start on port \(port)")
+            await server.stop()
+            throw EdgeError("the API server did not start on port \(server.port)")
         }
 
         func stop() async {
@@ -134,67 +139,91 @@ import Logging
         return (r, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
+    /// Runs blocking client work on a thread of its own, so that the server's tasks (on the shared pool) are never
+    /// starved by a client waiting for them.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { done in
+            Thread { done.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     @Test func unauthorizedIsAnsweredBeforeTheBody() async throws {
-        let server = try Server(limits: .init())
-        let c = try Client(port: server.port)
-        // A body of 100 MB announced and never sent: without the token the answer must not wait for it.
-        c.send("POST /controller/network/0000000001______ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{")
-        let (r, seconds) = Self.timed { c.response() }
-        c.close()
+        let server = try await Server.start(limits: .init())
+        let port = server.port
+        let (r, seconds, wrong, health) = try await Self.blocking {
+            let c = try Client(port: port)
+            defer { c.close() }
+            // A body of 100 MB announced and never sent: without the token the answer must not wait for it.
+            c.send("POST /controller/network/0000000001______ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{")
+            let (r, seconds) = Self.timed { c.response() }
+            let w = try Client(port: port)
+            defer { w.close() }
+            w.send("GET /status HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: nope\r\n\r\n")
+            let h = try Client(port: port)
+            defer { h.close() }
+            h.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            return (r, seconds, w.response(), h.response())
+        }
         #expect(Self.status(r) == 401, "\(r)")
         #expect(seconds < 2)
-        let wrong = try Client(port: server.port)
-        wrong.send("GET /status HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: nope\r\n\r\n")
-        #expect(Self.status(wrong.response()) == 401)
-        wrong.close()
+        #expect(Self.status(wrong) == 401)
         // The open route still answers.
-        let health = try Client(port: server.port)
-        health.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(Self.status(health.response()) == 200)
-        health.close()
+        #expect(Self.status(health) == 200)
         await server.stop()
     }
 
     @Test func aBodyOverTheLimitIs413() async throws {
         var limits = LocalAPIServer.Limits()
         limits.maxBody = 4096
-        let server = try Server(limits: limits)
+        let server = try await Server.start(limits: limits)
+        let port = server.port
         let network = "\(server.daemon.identity.address)______"
-        // Announced too large.
-        let announced = try Client(port: server.port)
-        announced.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 5000\r\n\r\n")
-        #expect(Self.status(announced.response()) == 413)
-        announced.close()
-        // Chunked, found too large while reading.
-        let chunked = try Client(port: server.port)
-        chunked.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nTransfer-Encoding: chunked\r\n\r\n")
-        let piece = String(repeating: " ", count: 1000)
-        for _ in 0..<6 { chunked.send("3e8\r\n\(piece)\r\n") }
-        chunked.send("0\r\n\r\n")
-        #expect(Self.status(chunked.response()) == 413)
-        chunked.close()
+        let replies = try await Self.blocking {
+            var out: [String] = []
+            // Announced too large.
+            let announced = try Client(port: port)
+            announced.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 5000\r\n\r\n")
+            out.append(announced.response())
+            announced.close()
+            // Chunked, found too large while reading.
+            let chunked = try Client(port: port)
+            chunked.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let piece = String(repeating: " ", count: 1000)
+            for _ in 0..<6 { chunked.send("3e8\r\n\(piece)\r\n") }
+            chunked.send("0\r\n\r\n")
+            out.append(chunked.response())
+            chunked.close()
+            let list = try Client(port: port)
+            list.send("GET /controller/network HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\n\r\n")
+            out.append(list.response())
+            list.close()
+            let fine = try Client(port: port)
+            fine.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 12\r\n\r\n{\"name\":\"a\"}")
+            out.append(fine.response())
+            fine.close()
+            return out
+        }
+        #expect(Self.status(replies[0]) == 413)
+        #expect(Self.status(replies[1]) == 413)
         // Nothing was created by either.
-        let list = try Client(port: server.port)
-        list.send("GET /controller/network HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\n\r\n")
-        let listed = list.response()
-        #expect(Self.status(listed) == 200 && listed.hasSuffix("[]"), "\(listed)")
-        list.close()
+        #expect(Self.status(replies[2]) == 200 && replies[2].hasSuffix("[]"), "\(replies[2])")
         // Within the limit it goes ahead.
-        let fine = try Client(port: server.port)
-        fine.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 12\r\n\r\n{\"name\":\"a\"}")
-        #expect(Self.status(fine.response()) == 200)
-        fine.close()
+        #expect(Self.status(replies[3]) == 200)
         await server.stop()
     }
 
     @Test func aBodyThatDoesNotComeIs408() async throws {
         var limits = LocalAPIServer.Limits()
         limits.bodyTimeout = .seconds(1)
-        let server = try Server(limits: limits)
-        let c = try Client(port: server.port)
-        c.send("POST /controller/network/\(server.daemon.identity.address)______ HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 100\r\n\r\n{\"na")
-        let (r, seconds) = Self.timed { c.response() }
-        c.close()
+        let server = try await Server.start(limits: limits)
+        let port = server.port
+        let path = "/controller/network/\(server.daemon.identity.address)______"
+        let (r, seconds) = try await Self.blocking {
+            let c = try Client(port: port)
+            defer { c.close() }
+            c.send("POST \(path) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 100\r\n\r\n{\"na")
+            return Self.timed { c.response() }
+        }
         #expect(Self.status(r) == 408, "\(r)")
         #expect(seconds >= 0.9 && seconds < 3)
         await server.stop()
@@ -204,26 +233,30 @@ import Logging
         var limits = LocalAPIServer.Limits()
         limits.maxConnections = 4
         limits.idleTimeout = .seconds(2)
-        let server = try Server(limits: limits)
-        // The server's readiness probe may still count for a moment.
-        usleep(200_000)
-        let idle = try (0..<4).map { _ in try Client(port: server.port) }
-        usleep(200_000)
-        // The fifth waits in the backlog: no answer while the four are open.
-        let fifth = try Client(port: server.port, timeout: 1)
-        fifth.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(Self.status(fifth.response()) == nil, "answered past the cap")
-        idle[0].close()
-        let after = try Client(port: server.port, timeout: 5)
-        after.close()
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fifth.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        #expect(Self.status(fifth.response()) == 200, "answered once a connection closed")
-        fifth.close()
-        // The other three said nothing: closed after the idle timeout.
-        let (closed, seconds) = Self.timed { idle[1].closedByServer() }
+        let server = try await Server.start(limits: limits)
+        let port = server.port
+        let (capped, later, closed, seconds) = try await Self.blocking {
+            // The server's readiness probe may still count for a moment.
+            usleep(200_000)
+            let idle = try (0..<4).map { _ in try Client(port: port) }
+            usleep(200_000)
+            // The fifth waits in the backlog: no answer while the four are open.
+            let fifth = try Client(port: port, timeout: 1)
+            fifth.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let capped = fifth.response()
+            idle[0].close()
+            var tv = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fifth.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            let later = fifth.response()
+            fifth.close()
+            // The other three said nothing: closed after the idle timeout.
+            let (closed, seconds) = Self.timed { idle[1].closedByServer() }
+            for c in idle.dropFirst() { c.close() }
+            return (capped, later, closed, seconds)
+        }
+        #expect(Self.status(capped) == nil, "answered past the cap: \(capped)")
+        #expect(Self.status(later) == 200, "answered once a connection closed: \(later)")
         #expect(closed && seconds < 4)
-        for c in idle.dropFirst() { c.close() }
         await server.stop()
     }
 }

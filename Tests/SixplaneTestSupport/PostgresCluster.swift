@@ -31,9 +31,10 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Runs a server binary, as `postgres` when we are root (the server refuses to run as root).
     @discardableResult
-    static func server(_ tool: String, _ arguments: [String], timeout: Double = 120) throws -> String {
+    static func server(_ tool: String, _ arguments: [String], timeout: Double = 120, namespace: String? = nil) throws -> String {
         let path = "\(try binaries())/\(tool)"
-        let argv = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        let inside = namespace.map { ["ip", "netns", "exec", $0] } ?? []
+        let argv = inside + (asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments)
         let (status, output) = try spawn(argv)
         guard status == 0 else {
             throw Failure(description: "\(tool) \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
@@ -48,8 +49,13 @@ public final class PostgresCluster: @unchecked Sendable {
         return (r.status, r.output)
     }
 
-    /// Creates and starts a new cluster.
-    public init() throws {
+    /// The network namespace the server listens in (its 127.0.0.1), nil for the machine's own.
+    public let namespace: String?
+
+    /// Creates and starts a new cluster, listening on 127.0.0.1 of `namespace` (its Unix socket is reachable from
+    /// any namespace).
+    public init(namespace: String? = nil) throws {
+        self.namespace = namespace
         Self.reapOrphans()
         var template = Array("/tmp/sixplane-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Failure(description: "cannot create a temporary folder: errno \(errno)") }
@@ -66,7 +72,7 @@ public final class PostgresCluster: @unchecked Sendable {
         for _ in 0..<5 {
             let port = Self.freePort()
             do {
-                try Self.start(directory: directory, port: port)
+                try Self.start(directory: directory, port: port, namespace: namespace)
                 self.port = port
                 running = true
                 return
@@ -78,9 +84,9 @@ public final class PostgresCluster: @unchecked Sendable {
         throw Failure(description: "PostgreSQL did not start: \(lastError)\n\(log)")
     }
 
-    private static func start(directory: String, port: Int) throws {
+    private static func start(directory: String, port: Int, namespace: String?) throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-        try server("pg_ctl", ["start", "-w", "-t", "60", "-D", "\(directory)/data", "-l", "\(directory)/log", "-o", options])
+        try server("pg_ctl", ["start", "-w", "-t", "60", "-D", "\(directory)/data", "-l", "\(directory)/log", "-o", options], namespace: namespace)
     }
 
     public var log: String { (try? String(contentsOfFile: "\(directory)/log", encoding: .utf8)) ?? "" }
@@ -98,7 +104,7 @@ public final class PostgresCluster: @unchecked Sendable {
     public func restart() throws {
         try lock.withLock {
             guard !running else { return }
-            try Self.start(directory: directory, port: port)
+            try Self.start(directory: directory, port: port, namespace: namespace)
             running = true
         }
     }
@@ -139,7 +145,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// A new, empty database; returns its URL.
     public func createDatabase() throws -> String {
         let name = "t\(UInt64.random(in: 0 ... .max))"
-        try Self.server("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name])
+        try Self.server("createdb", ["-h", directory, "-p", "\(port)", "-U", "postgres", name])
         return url(database: name)
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -5,24 +6,25 @@ import NIOPosix
 import SixplaneController
 import SixplaneCore
 
-/// The controller on a thread of its own: config requests, API calls and ticks run there, in order, so that its
+/// The controller on a queue of its own: config requests, API calls and ticks run there, in order, so that its
 /// database calls (each bounded by the store's timeouts) never hold the node's loop, where members' frames are
 /// forwarded. Answers hop back to the node through `NodeLink`.
 ///
 /// The node hands requests over through `NetworkControllerHook` on its loop; they queue here, bounded. API calls get
 /// an answer within `apiDeadline` whatever the database does: 503 when it could not be had in time.
 final class ControllerService: NetworkControllerHook, @unchecked Sendable {
-    // @unchecked: `controller` and `api` are used only on `loop`; the rest is locked or immutable.
+    // @unchecked: `controller` and `api` are used only on `queue`; the rest is locked or immutable.
     let controller: Controller
     private let api: ControllerAPI
     private let link: NodeLink
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let loop: any EventLoop
+    /// A serial queue, not an event loop: the stores block their caller (PostgreSQL waits on its own event loop's
+    /// futures, which NIO forbids on another event loop).
+    let queue = DispatchQueue(label: "sixplane.controller")
     /// Where API deadlines are kept: a loop the database never blocks (the node's).
     private let timerLoop: any EventLoop
     private let logger = Logger(label: "sixplane.controller")
     private let state = NIOLockedValueBox(State())
-    private var ticking: RepeatedTask?
+    private var ticking: (any DispatchSourceTimer)?
 
     /// At most this many config requests wait; more are dropped (the members ask again).
     static let requestQueueLimit = 4096
@@ -43,38 +45,39 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
         self.controller = controller
         api = ControllerAPI(controller: controller)
         link = NodeLink(daemon: daemon)
-        loop = group.next()
         timerLoop = daemon.loop
         controller.link = link
     }
 
     /// Starts the once-a-second tick, and ticks at once when another process changed the database.
     func start() {
-        ticking = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-            self?.tick()
-        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+        ticking = timer
         controller.store.observeExternalChanges { [weak self] in
             guard let self else { return }
-            self.loop.execute { self.tick() }
+            self.queue.async { self.tick() }
         }
     }
 
-    /// On `loop`.
+    /// On `queue`.
     private func tick() {
         controller.tick(now: DaemonNode.now())
         publish()
     }
 
-    /// The same, for callers outside async code (tests); never on the controller's own thread.
+    /// Stops ticking and lets the work already queued finish.
     func shutdownNow() {
         ticking?.cancel()
-        try? group.syncShutdownGracefully()
+        queue.sync {}
     }
 
-    /// Stops ticking and ends the controller's thread.
+    /// The same, from async code.
     func shutdown() async {
         ticking?.cancel()
-        try? await group.shutdownGracefully()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in queue.async { done.resume() } }
     }
 
     /// What the metrics show, copied after every piece of work (the node's loop never reads the controller).
@@ -103,7 +106,7 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
             return true
         }
         guard admitted else { return }
-        loop.execute { [self] in
+        queue.async { [self] in
             state.withLockedValue { $0.queuedRequests -= 1 }
             let started = DaemonNode.now()
             guard started - now <= Self.requestMaxAge else {
@@ -136,8 +139,7 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
             call.withLockedValue { $0 = .abandoned }
             promise.succeed(Self.unavailable("the controller's database did not answer in time; retry shortly"))
         }
-        let api = self.api
-        loop.execute { [self] in
+        queue.async { [self] in
             state.withLockedValue { $0.queuedCalls -= 1 }
             let run = call.withLockedValue { c in
                 guard c == .waiting else { return false }
