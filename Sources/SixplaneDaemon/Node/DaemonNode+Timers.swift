@@ -11,6 +11,12 @@ struct DaemonTimers {
     static let interfaceScan: Int64 = 60_000
     /// The node's deadline is honoured, but never waited past this (the shell's timers are coarse).
     static let longestSleep: Int64 = 1_000
+
+    /// Milliseconds until the next tick for the node's `deadline`: at least 1 (a deadline already past), at most
+    /// `longestSleep`.
+    static func wait(deadline: Int64, now: Int64) -> Int64 {
+        min(max(deadline - now, 1), longestSleep)
+    }
 }
 
 extension DaemonNode {
@@ -22,7 +28,7 @@ extension DaemonNode {
             netconf.resync()
         }
         if now - timers.lastInterfaceScan >= DaemonTimers.interfaceScan { scanInterfaces(now) }
-        let wait = min(max(deadline - now, 1), DaemonTimers.longestSleep)
+        let wait = DaemonTimers.wait(deadline: deadline, now: now)
         loop.scheduleTask(in: .milliseconds(wait)) { [weak self] in
             guard let self, !self.isStopped else { return }
             self.scheduleTick(after: Self.now())
