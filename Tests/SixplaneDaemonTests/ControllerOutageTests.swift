@@ -56,6 +56,8 @@ extension NamespaceNetworkTests {
 
         let database = String(url.split(separator: "/").last!)
         let port = String(cluster.port)
+        var holder: pid_t?
+        defer { if let holder { _ = Spawn.wait(holder) } }
         let faults: [(name: String, on: () -> Void, off: () -> Void)] = [
             ("hung (SIGSTOP)", { cluster.freeze() }, { cluster.thaw() }),
             (
@@ -72,14 +74,14 @@ extension NamespaceNetworkTests {
             (
                 "locked (FOR UPDATE)",
                 {
-                    _ = try? Spawn.start(
+                    holder = try? Spawn.start(
                         [
                             "/usr/bin/psql", "-h", cluster.directory, "-p", port, "-U", "postgres", "-d", database, "-c",
                             "BEGIN; SELECT id FROM network FOR UPDATE; SELECT pg_sleep(14); COMMIT;",
                         ], output: lab.directory + "/psql.log")
                     usleep(500_000)
                 },
-                { usleep(UInt32(0)) }
+                {}
             ),
         ]
         for (n, fault) in faults.enumerated() {

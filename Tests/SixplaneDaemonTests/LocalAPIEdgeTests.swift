@@ -126,6 +126,14 @@ import Logging
         }
 
         func close() { Glibc.close(fd) }
+
+        /// One request on a connection of its own, and what came back.
+        static func exchange(port: Int, _ request: String) throws -> String {
+            let c = try Client(port: port)
+            defer { c.close() }
+            c.send(request)
+            return c.response()
+        }
     }
 
     static func status(_ response: String) -> Int? {
@@ -156,13 +164,9 @@ import Logging
             // A body of 100 MB announced and never sent: without the token the answer must not wait for it.
             c.send("POST /controller/network/0000000001______ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{")
             let (r, seconds) = Self.timed { c.response() }
-            let w = try Client(port: port)
-            defer { w.close() }
-            w.send("GET /status HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: nope\r\n\r\n")
-            let h = try Client(port: port)
-            defer { h.close() }
-            h.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            return (r, seconds, w.response(), h.response())
+            let wrong = try Client.exchange(port: port, "GET /status HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: nope\r\n\r\n")
+            let health = try Client.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            return (r, seconds, wrong, health)
         }
         #expect(Self.status(r) == 401, "\(r)")
         #expect(seconds < 2)
@@ -181,10 +185,7 @@ import Logging
         let replies = try await Self.blocking {
             var out: [String] = []
             // Announced too large.
-            let announced = try Client(port: port)
-            announced.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 5000\r\n\r\n")
-            out.append(announced.response())
-            announced.close()
+            out.append(try Client.exchange(port: port, "POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 5000\r\n\r\n"))
             // Chunked, found too large while reading.
             let chunked = try Client(port: port)
             chunked.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -193,14 +194,8 @@ import Logging
             chunked.send("0\r\n\r\n")
             out.append(chunked.response())
             chunked.close()
-            let list = try Client(port: port)
-            list.send("GET /controller/network HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\n\r\n")
-            out.append(list.response())
-            list.close()
-            let fine = try Client(port: port)
-            fine.send("POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 12\r\n\r\n{\"name\":\"a\"}")
-            out.append(fine.response())
-            fine.close()
+            out.append(try Client.exchange(port: port, "GET /controller/network HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\n\r\n"))
+            out.append(try Client.exchange(port: port, "POST /controller/network/\(network) HTTP/1.1\r\nHost: x\r\nX-ZT1-Auth: edge-token\r\nContent-Length: 12\r\n\r\n{\"name\":\"a\"}"))
             return out
         }
         #expect(Self.status(replies[0]) == 413)

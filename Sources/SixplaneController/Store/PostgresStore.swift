@@ -40,20 +40,17 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         /// A connected channel: TCP with keepalive and a user timeout, so that a half-open connection (the server's
         /// host gone, its packets dropped) is noticed within seconds rather than hours, or the server's Unix socket.
         func channel(on loop: any EventLoop) -> EventLoopFuture<any Channel> {
+            let bootstrap = ClientBootstrap(group: loop).connectTimeout(PostgresStore.connectTimeout)
+            if let socketDirectory { return bootstrap.connect(unixDomainSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)") }
             let tcp = SocketOptionLevel(IPPROTO_TCP)
-            let bootstrap = ClientBootstrap(group: loop)
-                .connectTimeout(PostgresStore.connectTimeout)
+            return bootstrap
                 .channelOption(.socketOption(.so_keepalive), value: 1)
                 .channelOption(.socket(tcp, SocketOptionName(TCP_KEEPIDLE)), value: 5)
                 .channelOption(.socket(tcp, SocketOptionName(TCP_KEEPINTVL)), value: 2)
                 .channelOption(.socket(tcp, SocketOptionName(TCP_KEEPCNT)), value: 3)
                 // Data unacknowledged this long (ms) fails the connection.
                 .channelOption(.socket(tcp, SocketOptionName(18 /* TCP_USER_TIMEOUT */)), value: 5000)
-            if let socketDirectory {
-                return ClientBootstrap(group: loop).connectTimeout(PostgresStore.connectTimeout)
-                    .connect(unixDomainSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)")
-            }
-            return bootstrap.connect(host: host, port: port)
+                .connect(host: host, port: port)
         }
 
         func configuration(_ channel: any Channel) -> PostgresConnection.Configuration {
@@ -266,7 +263,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     /// Waits for `future` at most `timeout`; past it throws `ReplyTimeout`, and `abandon` gets the value if it comes
     /// later (a connection to close).
-    static func wait<T>(_ future: EventLoopFuture<T>, timeout: TimeAmount, abandon: @escaping @Sendable (T) -> Void = { _ in }) throws -> T {
+    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, timeout: TimeAmount, abandon: @escaping @Sendable (T) -> Void = { _ in }) throws -> T {
         let loop = future.eventLoop
         let promise = loop.makePromise(of: T.self)
         let timer = loop.scheduleTask(in: timeout) { promise.fail(ReplyTimeout()) }

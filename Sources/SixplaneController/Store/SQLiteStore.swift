@@ -19,7 +19,7 @@ public final class SQLiteStore: ControllerStore {
         do {
             var config = Configuration()
             config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
             }
             config.busyMode = .timeout(busyTimeout)
@@ -31,9 +31,9 @@ public final class SQLiteStore: ControllerStore {
     }
 
     public enum Synchronous: String, Sendable, CaseIterable {
-        case full = "FULL"
+        case full
         /// Faster, and may lose the last commits at a power cut (not at a crash of the process): benchmarks only.
-        case normal = "NORMAL"
+        case normal
     }
 
     static var migrator: DatabaseMigrator {

@@ -22,7 +22,6 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
     let queue = DispatchQueue(label: "sixplane.controller")
     /// Where API deadlines are kept: a loop the database never blocks (the node's).
     private let timerLoop: any EventLoop
-    private let logger = Logger(label: "sixplane.controller")
     private let state = NIOLockedValueBox(State())
     private var ticking: (any DispatchSourceTimer)?
 
@@ -85,10 +84,22 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
 
     private func publish() {
         let c = controller
-        let counters = ControllerCounters(
-            answered: c.answered, refused: c.refused, failures: c.failures, reused: c.reused, rateLimited: c.rateLimited,
-            dropped: state.withLockedValue { $0.counters.dropped })
-        state.withLockedValue { $0.counters = counters }
+        state.withLockedValue { s in
+            (s.counters.answered, s.counters.refused, s.counters.failures) = (c.answered, c.refused, c.failures)
+            (s.counters.reused, s.counters.rateLimited) = (c.reused, c.rateLimited)
+        }
+    }
+
+    /// Takes a place in a bounded queue (`queued` counts the waiting), or says there is none.
+    private func admit(_ queued: WritableKeyPath<State, Int>, limit: Int, dropping: Bool) -> Bool {
+        state.withLockedValue { s in
+            guard s[keyPath: queued] < limit else {
+                if dropping { s.counters.dropped += 1 }
+                return false
+            }
+            s[keyPath: queued] += 1
+            return true
+        }
     }
 
     // MARK: Config requests (called on the node's loop)
@@ -97,15 +108,7 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
         node: Node, network: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64,
         now: Int64
     ) {
-        let admitted = state.withLockedValue { s in
-            guard s.queuedRequests < Self.requestQueueLimit else {
-                s.counters.dropped += 1
-                return false
-            }
-            s.queuedRequests += 1
-            return true
-        }
-        guard admitted else { return }
+        guard admit(\.queuedRequests, limit: Self.requestQueueLimit, dropping: true) else { return }
         queue.async { [self] in
             state.withLockedValue { $0.queuedRequests -= 1 }
             let started = DaemonNode.now()
@@ -125,12 +128,7 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
     /// may send it again).
     func handle(_ request: ControllerAPI.Request) -> EventLoopFuture<ControllerAPI.Response> {
         let promise = timerLoop.makePromise(of: ControllerAPI.Response.self)
-        let admitted = state.withLockedValue { s in
-            guard s.queuedCalls < Self.apiQueueLimit else { return false }
-            s.queuedCalls += 1
-            return true
-        }
-        guard admitted else {
+        guard admit(\.queuedCalls, limit: Self.apiQueueLimit, dropping: false) else {
             promise.succeed(Self.unavailable("the controller is busy; retry shortly"))
             return promise.futureResult
         }

@@ -36,8 +36,10 @@ extension DaemonNode {
         let fd = sendDescriptor(for: address)
         guard fd >= 0 else { return }
         // A low TTL for this one datagram (NAT-opening junk), as ZeroTier does: set, send, put back.
-        let ipv4: Bool = if case .ipv4 = address { true } else { false }
-        let hops = ttl.map { LowTTL(fd: fd, ipv4: ipv4, ttl: $0) }
+        let hops = ttl.map { ttl in
+            let ipv4: Bool = if case .ipv4 = address { true } else { false }
+            return LowTTL(fd: fd, ipv4: ipv4, ttl: ttl)
+        }
         defer { hops?.restore() }
         guard let n = SocketAddresses.withSockaddr(address, { sendto(fd, datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT), $0, $1) })
         else { return }
@@ -82,12 +84,8 @@ struct LowTTL {
 
     init(fd: Int32, ipv4: Bool, ttl: Int) {
         self.fd = fd
-        level = ipv4 ? Int32(IPPROTO_IP) : Int32(IPPROTO_IPV6)
-        option = ipv4 ? Int32(IP_TTL) : Int32(IPV6_UNICAST_HOPS)
-        var current: Int32 = -1
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(fd, level, option, &current, &length) != 0 { current = -1 }
-        previous = current
+        (level, option) = Self.option(ipv4: ipv4)
+        previous = Self.current(fd: fd, ipv4: ipv4)
         var value = Int32(clamping: ttl)
         setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -98,11 +96,16 @@ struct LowTTL {
         setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// The socket's current value (tests).
+    static func option(ipv4: Bool) -> (level: Int32, name: Int32) {
+        ipv4 ? (Int32(IPPROTO_IP), Int32(IP_TTL)) : (Int32(IPPROTO_IPV6), Int32(IPV6_UNICAST_HOPS))
+    }
+
+    /// The socket's current value (-1: the system default, or unreadable).
     static func current(fd: Int32, ipv4: Bool) -> Int32 {
+        let (level, name) = option(ipv4: ipv4)
         var value: Int32 = -1
         var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, ipv4 ? Int32(IPPROTO_IP) : Int32(IPPROTO_IPV6), ipv4 ? Int32(IP_TTL) : Int32(IPV6_UNICAST_HOPS), &value, &length)
+        if getsockopt(fd, level, name, &value, &length) != 0 { value = -1 }
         return value
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAllocationCounter
+import SixplaneController
 import SixplaneCore
 
 struct Bench: ParsableCommand {
@@ -27,11 +28,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("controller-db"), help: "Controller benchmark: a postgresql:// URL instead of a temporary SQLite file.")
     var controllerDB: String?
     @Option(help: "Controller benchmark: SQLite's synchronous setting, full (the controller's, durable at a power cut) or normal (for comparison).")
-    var sqliteSynchronous: SQLiteSynchronous = .full
-
-    enum SQLiteSynchronous: String, ExpressibleByArgument, CaseIterable {
-        case full, normal
-    }
+    var sqliteSynchronous: SQLiteStore.Synchronous = .full
 
     struct Result: Encodable {
         var name: String
@@ -60,7 +57,7 @@ struct Bench: ParsableCommand {
             let figures = try ControllerBenchmark.run(
                 .init(
                     members: members, requests: requests, apiMembers: apiMembers, postgresURL: controllerDB,
-                    synchronous: sqliteSynchronous == .full ? .full : .normal),
+                    synchronous: sqliteSynchronous),
                 progress: { if !json { Output.error($0) } })
             if json {
                 try Output.json(figures)
@@ -250,3 +247,5 @@ extension Duration {
     /// The duration in (fractional) seconds, for rates.
     var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
+
+extension SQLiteStore.Synchronous: ExpressibleByArgument {}
