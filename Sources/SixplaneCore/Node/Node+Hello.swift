@@ -155,22 +155,36 @@ extension Node {
         }
     }
 
-    /// "Reach this peer here": honored from upstreams only. Opens our NAT toward the address, then says HELLO (or
-    /// ECHO to peers whose version we know); the path is learned when the answer comes back over it.
+    /// "Reach this peer here": honored from upstreams only. Opens our NAT toward the address, then says HELLO a
+    /// moment later (`DelayedHellos` says why); the path is learned when the answer comes back over it.
     func receiveRendezvous(_ r: Rendezvous, from peer: Peer, now: Int64) {
         guard topology.isUpstream(peer.address) else {
             drop(.notAnUpstream)
             return
         }
-        guard let target = topology.peers[r.peer], isUsablePath(r.endpoint) else { return }
-        if target.paths.contains(where: { $0.address == r.endpoint && $0.isAlive(now) }) { return }
+        guard isUsablePath(r.endpoint), r.peer != address else { return }
+        let target = topology.peers[r.peer]
+        if let target, target.paths.contains(where: { $0.address == r.endpoint && $0.isAlive(now) }) { return }
+        var due = now
         if case .ipv4 = r.endpoint {
             var junk = [UInt8](repeating: 0, count: 4)
             let bits = random()
             for i in 0..<4 { junk[i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
             junk.withUnsafeBytes { host.send(datagram: $0, to: r.endpoint, localSocket: 0, ttl: 2) }
+            due += Timers.natOpening
         }
-        sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
+        if let target, due == now {
+            sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
+            return
+        }
+        // The root introduces both sides at once, so the other side's identity is often still being looked up:
+        // look it up and say HELLO once it is known, rather than dropping the introduction.
+        if target == nil { requestWhois(r.peer, own: true, now: now) }
+        if !delayedHellos.hold(r.peer, at: r.endpoint, due: due, expires: now + Timers.rendezvousLookup),
+            let target
+        {
+            sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
+        }
     }
 
     /// Addresses a peer says it can be reached at: each new one is tried with a HELLO.

@@ -78,12 +78,13 @@ extension Node {
         var forwarded = datagram
         forwarded[hopsOffset] = (forwarded[hopsOffset] & 0xf8) | (hops + 1)
         if let peer = topology.peers[destination], let path = peer.bestPath(now), path.isAlive(now) {
-            statistics.relayed += 1
-            sendDatagram(forwarded, to: path.address, localSocket: path.localSocket)
+            // Introductions first: they race the packets each side then sends to open its NAT.
             if !isFragment {
                 let source = Address(bytes: datagram[Packet.sourceOffset..<Packet.flagsOffset])
                 unite(source, destination, now: now)
             }
+            statistics.relayed += 1
+            sendDatagram(forwarded, to: path.address, localSocket: path.localSocket)
         } else if let root = topology.bestRoot(now, excluding: self.address), let path = root.bestPath(now),
             path.address != address
         {
@@ -95,14 +96,16 @@ extension Node {
     }
 
     /// Introduces two peers we relay between to each other's direct addresses (RENDEZVOUS), at most every 30 s.
+    /// The destination `b` hears first: it is the one that may not know the other yet, and ZeroTier nodes say
+    /// HELLO the moment they are told, so the side that must look up an identity gets the head start.
     func unite(_ a: Address, _ b: Address, now: Int64) {
         guard let pa = topology.peers[a], let pb = topology.peers[b],
             let pathA = pa.bestPath(now), let pathB = pb.bestPath(now), pathA.isAlive(now), pathB.isAlive(now)
         else { return }
         guard topology.introduce(a, b, interval: Timers.uniteInterval, capacity: configuration.limits.introductions, now: now)
         else { return }
-        send(.rendezvous(Rendezvous(peer: b, endpoint: pathB.address)), to: pa, now: now)
         send(.rendezvous(Rendezvous(peer: a, endpoint: pathA.address)), to: pb, now: now)
+        send(.rendezvous(Rendezvous(peer: b, endpoint: pathB.address)), to: pa, now: now)
     }
 
     // MARK: Packets for us

@@ -17,8 +17,18 @@ extension Node {
             housekeeping(now: now)
             refreshNetworks(now: now)
         }
+        sendDelayedHellos(now: now)
         updateOnline(now: now)
-        return min(nextPingCheck, now + Timers.gateRetry)
+        return min(nextPingCheck, now + Timers.gateRetry, delayedHellos.nextDue(now: now, recheck: 50) ?? .max)
+    }
+
+    private func sendDelayedHellos(now: Int64) {
+        for entry in delayedHellos.takeDue(now: now, isKnown: { topology.peers[$0] != nil }) {
+            guard let peer = topology.peers[entry.peer],
+                !peer.paths.contains(where: { $0.address == entry.endpoint && $0.isAlive(now) })
+            else { continue }
+            sendHello(to: peer, address: entry.endpoint, localSocket: 0, now: now)
+        }
     }
 
     private func retryWhois(now: Int64) {

@@ -28,6 +28,7 @@ public final class Node {
     var identityChecks: IdentityChecks
     var parkedFrames: ParkedFrames
     var pathProber: PathProber
+    var delayedHellos: DelayedHellos
     var multicastDirectory: MulticastDirectory
     var configRequesters: ConfigRequesters
     var selfAwareness: SelfAwareness
@@ -52,6 +53,7 @@ public final class Node {
         identityChecks = IdentityChecks(capacity: limits.pendingValidations)
         parkedFrames = ParkedFrames(capacity: limits.parkedFrames, perPeer: limits.parkedFramesPerPeer)
         pathProber = PathProber(capacity: limits.pathProbes)
+        delayedHellos = DelayedHellos(capacity: limits.delayedHellos)
         multicastDirectory = MulticastDirectory(limits: limits)
         configRequesters = ConfigRequesters(capacity: limits.configRequesters)
         selfAwareness = SelfAwareness(capacity: limits.surfaceReporters)
@@ -152,6 +154,7 @@ public final class Node {
             ("reassembly", .init(count: reassembler.pending, capacity: reassembler.capacity)),
             ("parkedFrames", .init(count: parkedFrames.count, capacity: l.parkedFrames)),
             ("pathProbes", .init(count: pathProber.count, capacity: l.pathProbes)),
+            ("delayedHellos", .init(count: delayedHellos.count, capacity: l.delayedHellos)),
             ("multicastDirectory", .init(count: multicastDirectory.count, capacity: l.multicastEntries)),
             ("configRequesters", .init(count: configRequesters.count, capacity: l.configRequesters)),
             ("surfaceReporters", .init(count: selfAwareness.count, capacity: l.surfaceReporters)),

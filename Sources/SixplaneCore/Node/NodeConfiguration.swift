@@ -60,4 +60,9 @@ public enum Timers {
     public static let pushDirectPathsDirect: Int64 = 120_000
     public static let pushDirectPathsRelayed: Int64 = 15_000
     public static let helloProbe: Int64 = 1_000
+    /// How long a HELLO to a new IPv4 address waits after the low-TTL packet that opened our NAT toward it: longer
+    /// than two introduced peers' RENDEZVOUS usually arrive apart.
+    public static let natOpening: Int64 = 250
+    /// How long an introduction to a peer whose identity is still being looked up is kept.
+    public static let rendezvousLookup: Int64 = 5_000
 }

@@ -26,6 +26,29 @@ import Testing
         #expect(p.count == 50 && probed == 50, "a's entry aged out, then 50 of 10,000")
     }
 
+    @Test func delayedHellosAreBoundedOncePerPeerAndAddressAndWaitForTheIdentity() {
+        var d = DelayedHellos(capacity: 8)
+        let at = InetAddress.ipv4(IPv4Address(192, 0, 2, 1), port: 9993)
+        let first = d.hold(Self.address(1), at: at, due: 250, expires: 5_000)
+        let again = d.hold(Self.address(1), at: at, due: 300, expires: 5_000)
+        let elsewhere = d.hold(Self.address(1), at: .ipv4(IPv4Address(192, 0, 2, 2), port: 9993), due: 250, expires: 5_000)
+        #expect(first && !again && elsewhere, "one per peer and address")
+        let held = (2..<1000).filter { d.hold(Self.address($0), at: at, due: 100, expires: 400) }.count
+        #expect(d.count == 8 && held == 6)
+        #expect(d.nextDue(now: 0, recheck: 50) == 100)
+        let early = d.takeDue(now: 99, isKnown: { _ in true })
+        #expect(early.isEmpty)
+        // Due, but peer 1's identity is not known yet: kept, looked at again shortly, until it expires.
+        let ready = d.takeDue(now: 260, isKnown: { $0 != Self.address(1) })
+        #expect(ready.map(\.peer) == (2..<8).map(Self.address) && d.count == 2)
+        #expect(d.nextDue(now: 260, recheck: 50) == 310)
+        let known = d.takeDue(now: 310, isKnown: { _ in true })
+        #expect(known.count == 2 && d.count == 0)
+        let held9 = d.hold(Self.address(9), at: at, due: 0, expires: 100)
+        let late = d.takeDue(now: 100, isKnown: { _ in false })
+        #expect(held9 && late.isEmpty && d.count == 0, "given up when it expires")
+    }
+
     @Test func parkedFramesHaveAPerSenderQuota() {
         var parked = ParkedFrames(capacity: 16, perPeer: 4)
         let frame = Message.frame(Frame(network: Self.network, etherType: 0x86dd, data: [1]))

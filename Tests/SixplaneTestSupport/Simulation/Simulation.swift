@@ -118,11 +118,16 @@ public final class Simulation {
 
     // MARK: The fabric
 
-    func send(from host: SimHost, bytes: [UInt8], to destination: InetAddress) {
+    /// A datagram sent with a TTL of at most `shortLivedTTL` opens the sender's own NAT and dies in the next
+    /// router, as between two homes on the internet.
+    public static let shortLivedTTL = 2
+
+    func send(from host: SimHost, bytes: [UInt8], to destination: InetAddress, ttl: Int? = nil) {
         guard case .ipv4(let dip, let dport) = destination else { return }
         // Leaving through the sender's NAT rewrites the source.
         var source = host.address
         if let nat = host.nat { source = nat.outbound(from: host.address, to: destination) }
+        if let ttl, ttl <= Self.shortLivedTTL { return }
         guard Double(rng.next() % 1_000_000) / 1_000_000 >= conditions.loss else {
             lost += 1
             return
@@ -173,7 +178,7 @@ public final class SimHost: NodeHost {
 
     public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) {
         sent += 1
-        simulation.send(from: self, bytes: Array(datagram), to: address)
+        simulation.send(from: self, bytes: Array(datagram), to: address, ttl: ttl)
     }
 
     public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
@@ -205,6 +210,10 @@ public final class NAT {
         case portPreserving
         /// A new public port for every destination (hole punching fails; traffic stays relayed).
         case symmetric
+        /// Port-preserving like Linux's masquerading: but a packet from an endpoint it has not sent to is
+        /// remembered, and a later flow from inside to that endpoint is given another port, since the preserved one
+        /// would collide with the stranger's entry. A HELLO that arrives before this NAT opened spoils the punch.
+        case conntrack
     }
 
     public let publicAddress: IPv4Address
@@ -215,6 +224,8 @@ public final class NAT {
     private var reverse: [UInt16: InetAddress] = [:]
     /// Remote endpoints each public port has sent to (inbound is allowed only from these).
     private var opened: [UInt16: Set<String>] = [:]
+    /// `.conntrack`: remote endpoints that reached each public port before it sent to them.
+    private var strangers: [UInt16: Set<String>] = [:]
 
     public init(publicAddress: IPv4Address, kind: Kind) {
         self.publicAddress = publicAddress
@@ -222,12 +233,17 @@ public final class NAT {
     }
 
     func outbound(from source: InetAddress, to destination: InetAddress) -> InetAddress {
-        let key = kind == .portPreserving ? "\(source)" : "\(source)->\(destination)"
+        var key = kind == .symmetric ? "\(source)->\(destination)" : "\(source)"
+        if kind == .conntrack, let p = mappings[key], strangers[p]?.contains(filterKey(destination)) == true,
+            opened[p]?.contains(filterKey(destination)) != true
+        {
+            key = "\(source)->\(destination)"
+        }
         let port: UInt16
         if let p = mappings[key] {
             port = p
         } else {
-            if kind == .portPreserving, reverse[source.port] == nil {
+            if kind != .symmetric, reverse[source.port] == nil {
                 port = source.port
             } else {
                 nextPort += 1
@@ -243,7 +259,10 @@ public final class NAT {
     func inbound(from source: InetAddress, toPort port: UInt16) -> SimHost? {
         guard let inner = reverse[port], opened[port]?.contains(filterKey(source)) == true,
             case .ipv4(let ip, _) = inner
-        else { return nil }
+        else {
+            if kind == .conntrack { strangers[port, default: []].insert(filterKey(source)) }
+            return nil
+        }
         return inside[ip]
     }
 

@@ -38,6 +38,8 @@ public struct NodeLimits: Sendable, Equatable {
     public var credentialChecksPerSecond = 32
     /// Addresses probed with HELLO in the last second.
     public var pathProbes = 4096
+    /// HELLOs waiting for both NATs to open after an introduction (only upstreams can cause them).
+    public var delayedHellos = 256
     /// Peer pairs introduced to each other (RENDEZVOUS) in the last two minutes.
     public var introductions = 65_536
     /// Frames kept while their sender's credentials are asked for: in all, and per sender.
