@@ -16,6 +16,10 @@ public final class Lab: @unchecked Sendable {
     /// Underlay subnet: 10.<subnet>.0.0/24 (and fd00:<subnet>::/64).
     public let subnet: Int
     private var namespaces: [String] = []
+    /// Namespaces with a port on the bridge, and the indexes of providers' downlinks (100.64.<index>.0/24) they
+    /// route to through 10.<subnet>.0.<index>.
+    var bridgedNamespaces: [String] = []
+    var providerIndexes: [Int] = []
     private var torndown = false
     /// Leave everything running at teardown (`sixplane-lab demo --keep`; `SIXPLANE_KEEP_LAB=1` for a failed test).
     public var keep = ProcessInfo.processInfo.environment["SIXPLANE_KEEP_LAB"] != nil
@@ -130,16 +134,20 @@ public final class Lab: @unchecked Sendable {
         return register(name, namespace: ns, index: index)
     }
 
-    /// `eth0` of `ns` on the bridge at 10.<subnet>.0.<index>/24.
-    private func plugIntoBridge(_ ns: String, index: Int) throws(LabError) {
+    /// `eth0` of `ns` on the bridge at 10.<subnet>.0.<index>/24, with routes to the providers' downlinks.
+    func plugIntoBridge(_ ns: String, index: Int) throws(LabError) {
         let port = "p\(index)"
         try sh("ip", "-n", switchNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
         try sh("ip", "-n", switchNamespace, "link", "set", port, "master", "br0", "up")
         try sh("ip", "-n", ns, "addr", "add", "10.\(subnet).0.\(index)/24", "dev", "eth0")
         try sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        for provider in providerIndexes where provider != index {
+            try sh("ip", "-n", ns, "route", "add", "100.64.\(provider).0/24", "via", "10.\(subnet).0.\(provider)")
+        }
+        bridgedNamespaces.append(ns)
     }
 
-    private func register(_ name: String, namespace ns: String, index: Int) -> LabHost {
+    func register(_ name: String, namespace ns: String, index: Int) -> LabHost {
         let home = "\(directory)/\(name)"
         try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let host = LabHost(lab: self, name: name, namespace: ns, index: index, home: home)
@@ -158,6 +166,14 @@ public final class Lab: @unchecked Sendable {
         try plugIntoBridge(router, index: index)
         let ns = "\(tag)-\(name)"
         try addNamespace(ns)
+        try masquerade(router, for: ns, index: index)
+        let host = register(name, namespace: ns, index: index)
+        host.privateIPv4 = "192.168.\(index).2"
+        return host
+    }
+
+    /// Makes `router` (already on its uplink `eth0`) masquerade the host namespace `ns` on 192.168.<index>.0/24.
+    func masquerade(_ router: String, for ns: String, index: Int) throws(LabError) {
         try sh("ip", "-n", router, "link", "add", "in0", "type", "veth", "peer", "name", "eth0", "netns", ns)
         try sh("ip", "-n", router, "addr", "add", "192.168.\(index).1/24", "dev", "in0")
         try sh("ip", "-n", router, "link", "set", "in0", "up")
@@ -166,9 +182,6 @@ public final class Lab: @unchecked Sendable {
         try sh("ip", "-n", ns, "addr", "add", "192.168.\(index).2/24", "dev", "eth0")
         try sh("ip", "-n", ns, "link", "set", "eth0", "up")
         try sh("ip", "-n", ns, "route", "add", "default", "via", "192.168.\(index).1")
-        let host = register(name, namespace: ns, index: index)
-        host.privateIPv4 = "192.168.\(index).2"
-        return host
     }
 
     /// Random loss of the host's incoming underlay datagrams (iptables `statistic`; this kernel lacks netem),

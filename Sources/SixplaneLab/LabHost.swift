@@ -21,8 +21,8 @@ public final class LabHost: @unchecked Sendable {
         self.home = home
     }
 
-    /// Its address on the bridge (a NATed host: its router's).
-    public var underlayIPv4: String { "\(lab.underlayPrefix).\(index)" }
+    /// Its public underlay address: on the bridge, or its NAT router's, or on its provider's downlink.
+    public internal(set) lazy var underlayIPv4: String = "\(lab.underlayPrefix).\(index)"
     /// A NATed host's own address behind its router.
     public internal(set) var privateIPv4: String?
 

@@ -16,14 +16,31 @@ extension Lab {
         return condition()
     }
 
-    /// Adds `root` (index 1), `ctl` (index 2) and the members (from index 3; `natted` ones behind a NAT), writes a
-    /// planet whose only root is `root`, starts every daemon and waits until all are online through it.
-    public func startWorld(members: [String], natted: Set<String> = []) throws(LabError) {
-        let root = try addHost("root", index: 1)
-        try addHost("ctl", index: 2)
-        for (i, name) in members.enumerated() {
-            if natted.contains(name) { try addNATHost(name, index: 3 + i) } else { try addHost(name, index: 3 + i) }
+    /// Where a host of `startWorld` sits.
+    public enum Placement: Sendable {
+        /// On the bridge.
+        case bridge
+        /// Behind a masquerading router on the bridge.
+        case nat
+        /// One provider's router away from the bridge (`addRoutedHost`).
+        case routed
+        /// Behind a masquerading router behind a provider's router (`addHostBehindProviderNAT`).
+        case providerNAT
+    }
+
+    /// Adds `root` (index 1), `ctl` (index 2) and the members (from index 3; `natted` ones behind a NAT, others where
+    /// `placements` says), writes a planet whose only root is `root`, starts every daemon and waits until all are
+    /// online through it.
+    public func startWorld(members: [String], natted: Set<String> = [], placements: [String: Placement] = [:]) throws(LabError) {
+        for (i, name) in (["root", "ctl"] + members).enumerated() {
+            switch natted.contains(name) ? .nat : placements[name] ?? .bridge {
+            case .bridge: try addHost(name, index: 1 + i)
+            case .nat: try addNATHost(name, index: 1 + i)
+            case .routed: try addRoutedHost(name, index: 1 + i)
+            case .providerNAT: try addHostBehindProviderNAT(name, index: 1 + i)
+            }
         }
+        let root = hosts["root"]!
         try sh(sixplane, "idtool", "generate", root.home + "/identity.secret", root.home + "/identity.public")
         try sh(
             sixplane, "mkworld", "--key", directory + "/world.c25519",

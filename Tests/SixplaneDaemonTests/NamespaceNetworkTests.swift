@@ -14,10 +14,12 @@ struct NamespaceNetworkTests {
     static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool { Lab.eventually(seconds, condition) }
 
     /// root, ctl and the members with a private planet whose only root is `root`; all daemons started and online.
-    static func makeLab(subnet: Int, members: [String] = ["a", "b"], natted: Set<String> = []) throws -> Lab {
+    static func makeLab(
+        subnet: Int, members: [String] = ["a", "b"], natted: Set<String> = [], placements: [String: Lab.Placement] = [:]
+    ) throws -> Lab {
         let lab = try Lab(sixplane: Command.sixplane, subnet: subnet)
         do {
-            try lab.startWorld(members: members, natted: natted)
+            try lab.startWorld(members: members, natted: natted, placements: placements)
             return lab
         } catch {
             lab.teardown()
