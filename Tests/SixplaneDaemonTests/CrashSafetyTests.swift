@@ -18,11 +18,27 @@ extension NamespaceNetworkTests {
         var inFlight: Bool??
     }
 
-    @Test func acknowledgedWritesSurviveSIGKILL() throws {
+    enum CrashStore: String, CustomTestStringConvertible, CaseIterable {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
+    @Test(arguments: CrashStore.allCases)
+    func acknowledgedWritesSurviveSIGKILL(store: CrashStore) throws {
         let lab = try Lab(sixplane: Command.sixplane, subnet: 75)
         defer { lab.teardown() }
         let host = try lab.addHost("ctl", index: 2)
-        try host.start()
+        // PostgreSQL: the suite's own server, in the host's namespace, outliving each killed daemon.
+        let cluster = store == .postgres ? try PostgresCluster(namespace: host.namespace) : nil
+        defer { cluster?.remove() }
+        let extra = try cluster.map { ["--controller-db", try $0.createDatabase()] } ?? []
+        func psql(_ sql: String) -> String {
+            guard let cluster else { return "" }
+            let database = String(extra[1].split(separator: "/").last!)
+            return Spawn.run(["/usr/bin/psql", "-h", cluster.directory, "-p", "\(cluster.port)", "-U", "postgres", "-d", database, "-tAc", sql])
+                .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try host.start(extra: extra)
         let created = host.sixplane("network", "create", "--name", "crash")
         let nwid = try #require(try? NetworkID(hex: created.output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(created.output)")
         #expect(host.sixplane("join", "\(nwid)").output == "200 join OK\n")
@@ -64,14 +80,23 @@ extension NamespaceNetworkTests {
             if log.killedMidWrite { killedMidWrite += 1 }
 
             // Consistent on disk before the daemon touches it again.
-            let db = try DatabaseQueue(path: "\(host.home)/controller.db")
-            let check = try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
-            try db.close()
-            #expect(check == "ok", "cycle \(cycle): \(check ?? "nil")")
+            switch store {
+            case .sqlite:
+                let db = try DatabaseQueue(path: "\(host.home)/controller.db")
+                let check = try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+                try db.close()
+                #expect(check == "ok", "cycle \(cycle): \(check ?? "nil")")
+            case .postgres:
+                // Each member written whole: its indexed column agrees with its record, and no address is left
+                // pointing at a member that is gone. (Rows, not pages: PostgreSQL's own WAL keeps those.)
+                let torn = psql("SELECT count(*) FROM member WHERE authorized <> (data::json->>'authorized')::boolean")
+                let orphans = psql("SELECT count(*) FROM member_ip i LEFT JOIN member m USING (network, address) WHERE m.address IS NULL")
+                #expect(torn == "0" && orphans == "0", "cycle \(cycle): torn \(torn), orphan addresses \(orphans)")
+            }
             #expect((try? String(contentsOfFile: "\(host.home)/identity.secret", encoding: .utf8)) == identity, "cycle \(cycle): identity.secret")
             #expect((try? String(contentsOfFile: "\(host.home)/networks.d/\(nwid).local.conf", encoding: .utf8)) == joined, "cycle \(cycle): networks.d")
 
-            try host.start()
+            try host.start(extra: extra)
             #expect(host.sixplane("listnetworks").output.contains("\(nwid)"), "cycle \(cycle): the network is still joined")
             for m in members {
                 let e = expected[m] ?? Expected()
@@ -84,6 +109,10 @@ extension NamespaceNetworkTests {
                 // From here on the stored state is what the next cycle starts from.
                 expected[m] = Expected(authorized: found, inFlight: nil)
             }
+        }
+        if store == .postgres {
+            #expect(Int(psql("SELECT count(*) FROM member")) ?? 0 > 0, "the members live in PostgreSQL")
+            #expect(!FileManager.default.fileExists(atPath: "\(host.home)/controller.db"), "and not in SQLite")
         }
         #expect(acknowledged >= cycles * 3, "too few writes were acknowledged to tell anything: \(acknowledged)")
         #expect(killedMidWrite >= cycles / 5, "the daemon died during a write in \(killedMidWrite) of \(cycles) cycles")
