@@ -77,7 +77,7 @@ extension NamespaceNetworkTests {
                     holder = try? Spawn.start(
                         [
                             "/usr/bin/psql", "-h", cluster.directory, "-p", port, "-U", "postgres", "-d", database, "-c",
-                            "BEGIN; SELECT id FROM network FOR UPDATE; SELECT pg_sleep(14); COMMIT;",
+                            "BEGIN; SELECT id FROM network FOR UPDATE; SELECT pg_sleep(30); COMMIT;",
                         ], output: lab.directory + "/psql.log")
                     usleep(500_000)
                 },
@@ -106,7 +106,7 @@ extension NamespaceNetworkTests {
 
             // Afterwards a change made through the API reaches the members.
             let name = "after-\(n)"
-            #expect(Self.eventually(20) { ctl.api("POST", "/controller/network/\(nwid)", body: #"{"name":"\#(name)"}"#).status == 200 }, "\(fault.name): the API recovers")
+            #expect(Self.eventually(35) { ctl.api("POST", "/controller/network/\(nwid)", body: #"{"name":"\#(name)"}"#).status == 200 }, "\(fault.name): the API recovers")
             for h in hosts {
                 #expect(Self.eventually(20) { h.sixplane("get", "\(nwid)", "name").output == "\(name)\n" }, "\(fault.name): \(h.name) has the new name: \(h.sixplane("get", "\(nwid)", "name").output)")
             }
