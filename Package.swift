@@ -74,6 +74,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The CNI plugin: pods on a host's 6PLANE /80 (the sixplane binary, run by a container runtime).
+        .target(
+            name: "SixplaneCNI",
+            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "CAllocationCounter"),
         .executableTarget(
             name: "sixplane",
@@ -82,6 +87,7 @@ let package = Package(
                 "SixplaneCore",
                 "SixplaneController",
                 "SixplaneDaemon",
+                "SixplaneCNI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -125,10 +131,14 @@ let package = Package(
         .testTarget(
             name: "SixplaneDaemonTests",
             dependencies: [
-                "SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport",
+                "SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport", "SixplaneCNI",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "SixplaneCNITests",
+            dependencies: ["SixplaneCNI", "SixplaneController"]
         ),
         .testTarget(
             name: "SixplaneFuzzTests",

@@ -8,7 +8,7 @@ struct Sixplane: ParsableCommand {
         subcommands: [
             DaemonCommand.self, InfoCommand.self, ListNetworksCommand.self, ListPeersCommand.self, PeersCommand.self,
             JoinCommand.self, LeaveCommand.self, SetCommand.self, GetCommand.self, ListMoonsCommand.self, OrbitCommand.self,
-            DeorbitCommand.self, NetworkCommand.self, MemberCommand.self, MkworldCommand.self, DockerCommand.self, Idtool.self,
+            DeorbitCommand.self, NetworkCommand.self, MemberCommand.self, MkworldCommand.self, DockerCommand.self, CNICommand.self, Idtool.self,
             AddressCommand.self, ControllerCommand.self, Bench.self,
         ]
     )

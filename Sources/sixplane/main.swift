@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SixplaneCNI
 
 // The program's name picks its personality, as with ZeroTier's one binary for daemon, CLI and idtool.
 let invokedAs = URL(fileURLWithPath: CommandLine.arguments.first ?? "sixplane").lastPathComponent
@@ -8,6 +9,10 @@ if invokedAs.contains("zerotier-idtool") {
 }
 if invokedAs.contains("zerotier-cli") {
     exit(ZeroTierCLI.run(CommandLine.arguments))
+}
+// A container runtime runs CNI plugins with no arguments and CNI_COMMAND set.
+if CommandLine.arguments.count == 1, ProcessInfo.processInfo.environment["CNI_COMMAND"] != nil {
+    exit(CNIPlugin.main())
 }
 
 do {

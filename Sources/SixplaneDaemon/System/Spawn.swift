@@ -8,12 +8,21 @@ public enum Spawn {
         public var output: String
     }
 
-    /// Runs `argv` (looked up in PATH) to the end; stdout and stderr together.
-    public static func run(_ argv: [String]) -> Result {
+    /// Runs `argv` (looked up in PATH) to the end; stdout and stderr together. `input`, if given, is its stdin.
+    public static func run(_ argv: [String], input: String? = nil) -> Result {
         let outputPath = "/tmp/sixplane-spawn-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         defer { unlink(outputPath) }
+        var inputPath: String?
+        if let input {
+            let path = outputPath + ".in"
+            guard FileManager.default.createFile(atPath: path, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600]) else {
+                return Result(status: 127, output: "cannot write the input for \(argv[0])")
+            }
+            inputPath = path
+        }
+        defer { if let inputPath { unlink(inputPath) } }
         let pid: pid_t
-        do { pid = try start(argv, output: outputPath) } catch { return Result(status: 127, output: "\(error)") }
+        do { pid = try start(argv, output: outputPath, input: inputPath) } catch { return Result(status: 127, output: "\(error)") }
         let status = wait(pid)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return Result(status: status, output: output)
@@ -23,12 +32,12 @@ public enum Spawn {
         public var description: String
     }
 
-    /// Starts `argv` in the background, stdout and stderr appended to `output`; returns its pid.
-    public static func start(_ argv: [String], output: String, append: Bool = false) throws(Failure) -> pid_t {
+    /// Starts `argv` in the background, stdout and stderr appended to `output`, stdin from `input` (else /dev/null); returns its pid.
+    public static func start(_ argv: [String], output: String, append: Bool = false, input: String? = nil) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         if let closeFrom = closeFromAction { _ = closeFrom(&actions, 3) }
