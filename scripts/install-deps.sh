@@ -21,6 +21,9 @@ packages=(
     iperf3
     # The daemon tests call the local API from inside namespaces.
     curl
+    # The CNI plugin's tests: pods of podman's CNI backend on lab hosts (and the reference plugins next to ours).
+    podman
+    containernetworking-plugins
 )
 
 missing=()

@@ -32,6 +32,16 @@ public struct PodLink: Sendable {
         name.count == 14 && name.hasPrefix("sx") && name.dropFirst(2).allSatisfy(\.isHexDigit)
     }
 
+    /// Our host ends among the interfaces `ip -o link show` lists.
+    public static func ours(inLinkList text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: ":", maxSplits: 2)
+            guard fields.count == 3 else { return nil }
+            let name = fields[1].trimmingCharacters(in: .whitespaces).split(separator: "@").first.map(String.init) ?? ""
+            return isOurs(name) ? name : nil
+        }
+    }
+
     private static func mac(_ bytes: some Collection<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined(separator: ":") }
 
     /// Makes the pair, moves the pod's end into `netns`, addresses both and routes `address` to the pod.
@@ -62,16 +72,16 @@ public struct PodLink: Sendable {
 
     @discardableResult
     static func remove(_ name: String) -> Bool {
-        guard FileManager.default.fileExists(atPath: "/sys/class/net/\(name)") else { return false }
-        return Spawn.run([Tools.ip, "link", "del", name]).status == 0
+        // Through netlink, not /sys: a runtime may run plugins in a network namespace whose /sys is another's.
+        Spawn.run([Tools.ip, "link", "del", name]).status == 0
     }
 
     /// What CHECK looks at: the host's end up with the route, the pod's end with the address and the default route.
     public func verify(netns: String, address: IPv6Address) throws(CNIError) {
         func fail(_ what: String) -> CNIError { CNIError(.interfaceFailure, "the pod's link is not as ADD made it", details: what) }
-        let operstate = (try? String(contentsOfFile: "/sys/class/net/\(hostName)/operstate", encoding: .utf8)) ?? ""
-        guard !operstate.isEmpty else { throw fail("host interface \(hostName) is missing") }
-        guard operstate.hasPrefix("up") else { throw fail("host interface \(hostName) is \(operstate.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        let link = Spawn.run([Tools.ip, "-o", "link", "show", "dev", hostName])
+        guard link.status == 0 else { throw fail("host interface \(hostName) is missing") }
+        guard link.output.contains(",UP") || link.output.contains("<UP") else { throw fail("host interface \(hostName) is down") }
         let route = Spawn.run([Tools.ip, "-6", "route", "show", "\(address)/128", "dev", hostName])
         guard route.status == 0, route.output.contains("\(address)") else { throw fail("no route to \(address) on \(hostName)") }
         let inside = Spawn.run([Tools.nsenter, "--net=\(netns)", Tools.ip, "-6", "addr", "show", "dev", holder.ifname])

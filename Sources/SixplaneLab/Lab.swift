@@ -201,6 +201,7 @@ public final class Lab: @unchecked Sendable {
         if keep { return }
         torndown = true
         for host in hosts.values {
+            host.podman.stop()
             host.docker.stop()
             host.stop(timeout: 5)
         }

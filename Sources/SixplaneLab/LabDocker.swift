@@ -58,17 +58,23 @@ public final class LabDocker: @unchecked Sendable {
 
     /// Imports the busybox image (a folder with busybox and its applet links).
     public func importBusybox() throws(LabError) {
-        let root = host.lab.directory + "/busybox-root"
+        let root = try Self.busyboxRoot(host.lab)
+        let r = Spawn.run(["sh", "-c", "tar -C \(root) -c . | docker -H unix://\(socket) import - \(Self.image)"])
+        guard r.status == 0 else { throw LabError("\(host.name): docker import failed: \(r.output)") }
+    }
+
+    /// A folder with Debian's busybox-static and its applets as relative links, made once per lab.
+    static func busyboxRoot(_ lab: Lab) throws(LabError) -> String {
+        let root = lab.directory + "/busybox-root"
         if !FileManager.default.fileExists(atPath: root + "/bin/busybox") {
             try? FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
-            try host.lab.sh("cp", "/bin/busybox", root + "/bin/busybox")
+            try lab.sh("cp", "/bin/busybox", root + "/bin/busybox")
             // Relative links: `busybox --install -s` would point them at this machine's path.
             for applet in Spawn.run(["/bin/busybox", "--list"]).output.split(separator: "\n") where applet != "busybox" {
                 symlink("busybox", root + "/bin/" + applet)
             }
         }
-        let r = Spawn.run(["sh", "-c", "tar -C \(root) -c . | docker -H unix://\(socket) import - \(Self.image)"])
-        guard r.status == 0 else { throw LabError("\(host.name): docker import failed: \(r.output)") }
+        return root
     }
 
     /// Runs a long-lived container; returns its IPv6 address.

@@ -42,7 +42,7 @@ extension NamespaceNetworkTests {
     }
 
     static func ourLinks(_ host: LabHost) -> [String] {
-        host.run(["ls", "/sys/class/net"]).output.split(whereSeparator: \.isWhitespace).map(String.init).filter(PodLink.isOurs)
+        PodLink.ours(inLinkList: host.run(["ip", "-o", "link", "show"]).output)
     }
 
     @Test func cniPluginConformance() throws {

@@ -1,0 +1,78 @@
+import Foundation
+import SixplaneDaemon
+
+/// Podman on a lab host, with its CNI backend: Debian's podman run in the host's namespace with `nsenter --net`
+/// (`ip netns exec` would remount /sys and hide the cgroups), everything of its own (storage, run root, temporary
+/// folder, containers.conf with the host's own CNI configuration and plugin folders), and the busybox image imported
+/// from Debian's busybox-static.
+public final class LabPodman: @unchecked Sendable {
+    public unowned let host: LabHost
+    public static let image = "localhost/sixplane-busybox"
+    /// What `sixplane cni install` is given on this host.
+    public var confDir: String { host.home + "/cni/net.d" }
+    public var binDir: String { host.home + "/cni/bin" }
+    public var dataDir: String { host.home + "/cni/state" }
+    var base: String { host.home + "/podman" }
+    var configFile: String { host.home + "/containers.conf" }
+
+    init(host: LabHost) { self.host = host }
+
+    public static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/podman") && FileManager.default.isExecutableFile(atPath: "/bin/busybox")
+    }
+
+    /// Writes containers.conf and imports the image.
+    public func prepare() throws(LabError) {
+        for dir in [base + "/root", base + "/run", base + "/tmp", confDir, binDir] {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        // Limits this sandbox lets a container set (podman's defaults raise nofile and nproc beyond them).
+        let conf = """
+            [containers]
+            default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+            [engine]
+            cgroup_manager = "cgroupfs"
+            events_logger = "file"
+            tmp_dir = "\(base)/tmp"
+            [network]
+            network_backend = "cni"
+            cni_plugin_dirs = ["\(binDir)", "/usr/lib/cni"]
+            network_config_dir = "\(confDir)"
+
+            """
+        do { try conf.write(toFile: configFile, atomically: true, encoding: .utf8) } catch { throw LabError("\(host.name): containers.conf: \(error)") }
+        let root = try LabDocker.busyboxRoot(host.lab)
+        let r = Spawn.run(["sh", "-c", "tar -C \(root) -c . | " + command.joined(separator: " ") + " import - \(Self.image)"])
+        guard r.status == 0 else { throw LabError("\(host.name): podman import failed: \(r.output)") }
+    }
+
+    var command: [String] {
+        [
+            "env", "CONTAINERS_CONF=\(configFile)", "nsenter", "--net=/var/run/netns/\(host.namespace)", "podman", "--root", base + "/root",
+            "--runroot", base + "/run", "--storage-driver", "vfs",
+        ]
+    }
+
+    @discardableResult
+    public func podman(_ args: [String]) -> Spawn.Result {
+        Spawn.run(["timeout", "120"] + command + args)
+    }
+
+    /// Runs a long-lived container on the CNI network `network`; returns its IPv6 address.
+    public func run(_ name: String, network: String) throws(LabError) -> String {
+        let r = podman(["run", "-d", "--name", name, "--network", network, Self.image, "sleep", "100000"])
+        guard r.status == 0 else { throw LabError("\(host.name): podman run \(name) failed: \(r.output)") }
+        let shown = podman(["exec", name, "ip", "-6", "-o", "addr", "show", "dev", "eth0"]).output
+        let fields = shown.split(whereSeparator: \.isWhitespace)
+        guard let field = fields.first(where: { $0.contains(":") && $0.contains("/") && !$0.hasPrefix("fe80") }) else {
+            throw LabError("\(host.name): \(name) has no global IPv6 address: \(shown)")
+        }
+        return String(field.split(separator: "/")[0])
+    }
+
+    /// Removes every container (each one's CNI DEL runs).
+    public func stop() {
+        guard FileManager.default.fileExists(atPath: configFile) else { return }
+        podman(["rm", "-a", "-f", "-t", "0"])
+    }
+}
