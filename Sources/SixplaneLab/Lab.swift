@@ -202,6 +202,7 @@ public final class Lab: @unchecked Sendable {
         torndown = true
         for host in hosts.values {
             host.podman.stop()
+            host.containerd.stop()
             host.docker.stop()
             host.stop(timeout: 5)
         }

@@ -13,6 +13,7 @@ public final class LabHost: @unchecked Sendable {
     public var logPath: String { "\(home)/daemon.log" }
     public private(set) lazy var docker = LabDocker(host: self)
     public private(set) lazy var podman = LabPodman(host: self)
+    public private(set) lazy var containerd = LabContainerd(host: self)
 
     init(lab: Lab, name: String, namespace: String, index: Int, home: String) {
         self.lab = lab

@@ -67,5 +67,16 @@ extension NamespaceNetworkTests {
         let p3 = try h1.podman.run("p3", network: "sixplane")
         #expect(p3 == "\(CNIPlugin.address(planes[0], index: 2))")
         #expect(reaches(h1, "p3", p2), "p3 → p2")
+
+        // containerd's `ctr run --cni` on h1, with the same conflist and the same address book as podman there.
+        guard LabContainerd.available else { return }
+        try h1.containerd.start()
+        let c1 = try h1.containerd.run("c1", confDir: h1.podman.confDir, binDir: h1.podman.binDir)
+        #expect(c1 == "\(CNIPlugin.address(planes[0], index: 3))", "\(c1)")
+        #expect(Self.eventually(10) { h1.containerd.exec("c1", ["/bin/ping", "-c", "1", "-W", "1", p2]).status == 0 }, "ctr container → p2")
+        #expect(reaches(h2, "p2", c1), "p2 → ctr container")
+        h1.containerd.remove("c1")
+        #expect(try book.held().values.map(\.containerID).filter { $0.hasPrefix("c1") }.isEmpty, "ctr's DEL freed the address")
+        #expect(PodLink.ours(inLinkList: h1.run(["ip", "-o", "link", "show"]).output).count == 1, "only p3's veth is left")
     }
 }
