@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs: `make demo` (the main job) and `make test` (every test).
 SWIFT ?= swift
 
-.PHONY: test build release deps demo demo-stop bench bench-backplane bench-flood fuzz clean
+.PHONY: test build release deps demo demo-stop bench bench-backplane bench-cni bench-flood fuzz clean
 
 # Installs the Debian packages the build and tests need, then builds and runs every test.
 test: deps
@@ -37,6 +37,12 @@ bench-backplane: deps
 	$(SWIFT) build -c release --product sixplane
 	$(SWIFT) build -c release --product sixplane-lab
 	.build/release/sixplane-lab bench $(BENCH_ARGS)
+
+# The CNI plugin: ADD and DEL times over 100 pods, TCP pod to pod next to host to host, on a release build.
+bench-cni: deps
+	$(SWIFT) build -c release --product sixplane
+	$(SWIFT) build -c release --product sixplane-lab
+	.build/release/sixplane-lab bench-cni $(BENCH_ARGS)
 
 # HELLO floods of fresh identities at a root and a member, with the members' pings, on a release build.
 bench-flood: deps

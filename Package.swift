@@ -103,12 +103,12 @@ let package = Package(
         ),
         .target(
             name: "SixplaneLab",
-            dependencies: ["SixplaneCore", "SixplaneDaemon", "CSixplaneTap"]
+            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", "SixplaneCNI", "CSixplaneTap"]
         ),
         .executableTarget(
             name: "sixplane-lab",
             dependencies: [
-                "SixplaneCore", "SixplaneDaemon", "SixplaneLab", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SixplaneCore", "SixplaneDaemon", "SixplaneLab", "SixplaneCNI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(

@@ -10,31 +10,7 @@ import Testing
 /// The plugin driven as a runtime drives it (environment, stdin, stdout), on lab hosts with real daemons, real
 /// network namespaces for pods and the kernel routing between them.
 extension NamespaceNetworkTests {
-    struct Plugin {
-        let host: LabHost
-        let config: [String: JSON]
-
-        init(host: LabHost, network: NetworkID, name: String = "pods", extra: [String: JSON] = [:]) {
-            self.host = host
-            var c: [String: JSON] = [
-                "cniVersion": "1.0.0", "name": .string(name), "type": "sixplane", "network": .string(network.description),
-                "home": .string(host.home), "dataDir": .string(host.home + "/cni"),
-            ]
-            for (k, v) in extra { c[k] = v }
-            config = c
-        }
-
-        /// Runs the plugin in the host's namespace with only the CNI variables (and a bare PATH) set.
-        func run(_ command: String, container: String = "", netns: String = "", ifname: String = "eth0", config extra: [String: JSON] = [:], stdin: String? = nil) -> (code: Int32, json: JSON?, text: String) {
-            var c = config
-            for (k, v) in extra { c[k] = v }
-            let env = ["CNI_COMMAND=\(command)", "CNI_CONTAINERID=\(container)", "CNI_NETNS=\(netns)", "CNI_IFNAME=\(ifname)", "CNI_PATH=/opt/cni/bin", "PATH=/usr/bin:/bin"]
-            let r = Spawn.run(["ip", "netns", "exec", host.namespace, "env", "-i"] + env + [Command.sixplane], input: stdin ?? JSON.object(c).text)
-            return (r.status, JSON(parsing: r.output), r.output)
-        }
-
-        func add(_ container: String, netns: String) -> (code: Int32, json: JSON?, text: String) { run("ADD", container: container, netns: netns) }
-    }
+    typealias Plugin = LabCNIPlugin
 
     static func podNamespace(_ lab: Lab, _ name: String) throws -> String {
         try lab.addNamespace("\(lab.tag)-\(name)")
@@ -144,7 +120,7 @@ extension NamespaceNetworkTests {
         for i in 0..<2 { _ = plugin.run("DEL", container: "both\(i)", netns: pods[i]) }
         for cycle in 0..<100 {
             let a = plugin.add("cycle\(cycle)", netns: pods[2])
-            let d = plugin.run("DEL", container: "cycle\(cycle)", netns: pods[2])
+            let d = plugin.del("cycle\(cycle)", netns: pods[2])
             if a.code != 0 || d.code != 0 {
                 Issue.record("cycle \(cycle): \(a.text) \(d.text)")
                 break
