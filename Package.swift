@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneCNITests",
-            dependencies: ["SixplaneCNI", "SixplaneController"]
+            dependencies: ["SixplaneCNI", "SixplaneController", "SixplaneCore"]
         ),
         .testTarget(
             name: "SixplaneFuzzTests",

@@ -14,6 +14,9 @@ public struct CNIInstallation: Sendable {
     public var binDir = "/opt/cni/bin"
     public var home = CNIConfig.defaultHome
     public var dataDir = CNIConfig.defaultDataDir
+    /// Copy the binary instead of linking it (a DaemonSet's container installs into the node's folders, where a link
+    /// into the container's file system would point nowhere).
+    public var copy = false
 
     public init(network: NetworkID) { self.network = network }
 
@@ -43,17 +46,30 @@ public struct CNIInstallation: Sendable {
                 throw CNIError(.ioFailure, "cannot create \(dir)", details: error.localizedDescription)
             }
         }
-        let current = try? FileManager.default.destinationOfSymbolicLink(atPath: pluginPath)
-        if current != binary {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: pluginPath, isDirectory: &isDirectory), current == nil {
-                throw CNIError(.ioFailure, "\(pluginPath) exists and is not a link to sixplane", details: "remove it first")
+        if copy {
+            let bytes: Data
+            do { bytes = try Data(contentsOf: URL(fileURLWithPath: binary)) } catch {
+                throw CNIError(.ioFailure, "cannot read \(binary)", details: error.localizedDescription)
             }
-            unlink(pluginPath)
-            guard symlink(binary, pluginPath) == 0 else {
-                throw CNIError(.ioFailure, "cannot link \(pluginPath)", details: String(cString: strerror(errno)))
+            if FileManager.default.contents(atPath: pluginPath) != bytes {
+                // Renamed into place: a runtime running the old plugin meanwhile keeps its file.
+                do { try FileIO.write(pluginPath, Array(bytes), mode: 0o755) } catch {
+                    throw CNIError(.ioFailure, "cannot copy the plugin to \(pluginPath)", details: error.description)
+                }
+                done.append("copied \(binary) to \(pluginPath)")
             }
-            done.append("\(pluginPath) → \(binary)")
+        } else {
+            let current = try? FileManager.default.destinationOfSymbolicLink(atPath: pluginPath)
+            if current != binary {
+                if FileManager.default.fileExists(atPath: pluginPath), current == nil {
+                    throw CNIError(.ioFailure, "\(pluginPath) exists and is not a link to sixplane", details: "remove it first, or use --copy")
+                }
+                unlink(pluginPath)
+                guard symlink(binary, pluginPath) == 0 else {
+                    throw CNIError(.ioFailure, "cannot link \(pluginPath)", details: String(cString: strerror(errno)))
+                }
+                done.append("\(pluginPath) → \(binary)")
+            }
         }
         let text = conflist.pretty(indent: "  ") + "\n"
         if (try? String(contentsOfFile: confPath, encoding: .utf8)) != text {

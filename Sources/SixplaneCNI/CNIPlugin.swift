@@ -59,7 +59,7 @@ public enum CNIPlugin {
                 _ = try? book.release(holder)
                 throw error
             }
-            return CNIResult(link: link, netns: invocation.netns, address: address).json(cniVersion: config.cniVersion).text + "\n"
+            return CNIResult(link: link, netns: invocation.netns, address: address).json(cniVersion: config.cniVersion, after: config.prevResult).text + "\n"
         case .del:
             try book.release(holder)
             PodLink(holder).remove()
@@ -68,16 +68,15 @@ public enum CNIPlugin {
             guard CNIVersion.atLeast(config.cniVersion, "0.4.0") else {
                 throw CNIError(.incompatibleVersion, "CHECK needs CNI 0.4.0 or later", details: "the configuration says \(config.cniVersion)")
             }
-            guard let previous = CNIResult.address(in: config.prevResult) else {
-                throw CNIError(.invalidConfig, "CHECK needs prevResult with the pod's address")
-            }
+            let previous = CNIResult.addresses(in: config.prevResult)
+            guard !previous.isEmpty else { throw CNIError(.invalidConfig, "CHECK needs prevResult with the pod's address") }
             guard let index = try book.held().first(where: { $0.value == holder })?.key else {
                 throw CNIError(.unknownContainer, "no address is held for \(holder)")
             }
             let host = try HostReadiness.query(home: config.home, network: config.network)
             let address = address(host.plane, index: index)
-            guard previous == "\(address)/128" else {
-                throw CNIError(.interfaceFailure, "prevResult's address is not the one held", details: "\(previous) against \(address)/128")
+            guard previous.contains("\(address)/128") else {
+                throw CNIError(.interfaceFailure, "prevResult does not have the address held", details: "\(previous) against \(address)/128")
             }
             try PodLink(holder).verify(netns: invocation.netns, address: address)
             guard HostReadiness.forwarding else {

@@ -58,9 +58,10 @@ public final class LabPodman: @unchecked Sendable {
         Spawn.run(["timeout", "120"] + command + args)
     }
 
-    /// Runs a long-lived container on the CNI network `network`; returns its IPv6 address.
-    public func run(_ name: String, network: String) throws(LabError) -> String {
-        let r = podman(["run", "-d", "--name", name, "--network", network, Self.image, "sleep", "100000"])
+    /// Runs a long-lived container on the CNI network `network` (and any `also`); returns its IPv6 address.
+    public func run(_ name: String, network: String, also: [String] = []) throws(LabError) -> String {
+        let networks = ([network] + also).flatMap { ["--network", $0] }
+        let r = podman(["run", "-d", "--name", name] + networks + [Self.image, "sleep", "100000"])
         guard r.status == 0 else { throw LabError("\(host.name): podman run \(name) failed: \(r.output)") }
         let shown = podman(["exec", name, "ip", "-6", "-o", "addr", "show", "dev", "eth0"]).output
         let fields = shown.split(whereSeparator: \.isWhitespace)

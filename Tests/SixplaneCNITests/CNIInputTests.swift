@@ -1,6 +1,7 @@
 import Foundation
 import SixplaneCNI
 import SixplaneController
+import SixplaneCore
 import Testing
 
 /// The plugin's reading of what a runtime gives it: the environment and the configuration on stdin, each bad input
@@ -91,5 +92,22 @@ import Testing
         // DEL works without the daemon (and without anything to delete).
         let del = CNIPlugin.run(environment: Self.with(["CNI_COMMAND": "DEL", "CNI_NETNS": ""]), stdin: Array(stdin.utf8))
         #expect(del.exitCode == 0 && del.stdout.isEmpty, "\(del.stdout)")
+    }
+}
+
+/// ADD's result when the plugin comes after others in a chain: theirs kept, ours after, indexes shifted.
+@Suite struct CNIResultTests {
+    @Test func chainedAfterAnotherPlugin() throws {
+        let previous = try #require(JSON(parsing: #"{"cniVersion":"1.0.0","interfaces":[{"name":"eth1","sandbox":"/x"}],"ips":[{"address":"10.0.0.2/24","interface":0}],"routes":[{"dst":"0.0.0.0/0"}],"dns":{"nameservers":["10.0.0.1"]}}"#))
+        let link = PodLink(.init(containerID: "c", ifname: "eth0"))
+        let address = try IPv6Address(parsing: "fc11:2233:44aa:bbcc:dd00:1:0:1")
+        let merged = CNIResult(link: link, netns: "/x", address: address).json(cniVersion: "1.0.0", after: previous)
+        #expect(merged["interfaces"]?.arrayValue?.map { $0["name"]?.stringValue } == ["eth1", link.hostName, "eth0"])
+        #expect(merged["ips"]?.arrayValue?.map { $0["address"]?.stringValue } == ["10.0.0.2/24", "\(address)/128"])
+        #expect(merged["ips"]?.arrayValue?.last?["interface"]?.intValue == 2)
+        #expect(merged["routes"]?.arrayValue?.count == 2 && merged["dns"]?["nameservers"] != nil)
+        // Before 1.0.0 each address says its version.
+        let old = CNIResult(link: link, netns: "/x", address: address).json(cniVersion: "0.4.0")
+        #expect(old["ips"]?.arrayValue?.first?["version"]?.stringValue == "6" && old["ips"]?.arrayValue?.first?["interface"]?.intValue == 1)
     }
 }

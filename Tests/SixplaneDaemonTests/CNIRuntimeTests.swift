@@ -68,15 +68,25 @@ extension NamespaceNetworkTests {
         #expect(p3 == "\(CNIPlugin.address(planes[0], index: 2))")
         #expect(reaches(h1, "p3", p2), "p3 → p2")
 
+        // IPv4 beside it: a second network from the reference plugins (ptp with host-local) on the same pod.
+        let v4 = #"{"cniVersion":"1.0.0","name":"v4","plugins":[{"type":"ptp","ipam":{"type":"host-local","subnet":"10.89.1.0/24","dataDir":"\#(h1.home)/cni/v4"}}]}"#
+        try v4.write(toFile: h1.podman.confDir + "/20-v4.conflist", atomically: true, encoding: .utf8)
+        let p4 = try h1.podman.run("p4", network: "sixplane", also: ["v4"])
+        let v4Shown = fromPod(h1, "p4", ["ip", "-4", "-o", "addr", "show"]).output
+        #expect(v4Shown.contains("inet 10.89.1."), "\(v4Shown)")
+        #expect(reaches(h1, "p4", "10.89.1.1"), "p4 → its host over IPv4")
+        #expect(reaches(h1, "p4", p2), "p4 → p2 over 6PLANE")
+        #expect(p4 == "\(CNIPlugin.address(planes[0], index: 3))")
+
         // containerd's `ctr run --cni` on h1, with the same conflist and the same address book as podman there.
         guard LabContainerd.available else { return }
         try h1.containerd.start()
         let c1 = try h1.containerd.run("c1", confDir: h1.podman.confDir, binDir: h1.podman.binDir)
-        #expect(c1 == "\(CNIPlugin.address(planes[0], index: 3))", "\(c1)")
+        #expect(c1 == "\(CNIPlugin.address(planes[0], index: 4))", "\(c1)")
         #expect(Self.eventually(10) { h1.containerd.exec("c1", ["/bin/ping", "-c", "1", "-W", "1", p2]).status == 0 }, "ctr container → p2")
         #expect(reaches(h2, "p2", c1), "p2 → ctr container")
         h1.containerd.remove("c1")
         #expect(try book.held().values.map(\.containerID).filter { $0.hasPrefix("c1") }.isEmpty, "ctr's DEL freed the address")
-        #expect(PodLink.ours(inLinkList: h1.run(["ip", "-o", "link", "show"]).output).count == 1, "only p3's veth is left")
+        #expect(PodLink.ours(inLinkList: h1.run(["ip", "-o", "link", "show"]).output).count == 2, "only p3's and p4's veths are left")
     }
 }

@@ -29,6 +29,8 @@ struct CNICommand: ParsableCommand {
         @Option(name: .customLong("bin-dir"), help: "Where the runtime finds plugins.") var binDir = "/opt/cni/bin"
         @Option(help: "The daemon's home folder, as the plugin will find it.") var home = ServiceOptions.defaultHome
         @Option(name: .customLong("data-dir"), help: "Where the plugin keeps the pods' addresses.") var dataDir = CNIConfig.defaultDataDir
+        @Flag(help: "Copy this binary instead of linking it (from a container onto the node; the binary must be statically linked).")
+        var copy = false
 
         func run() throws {
             var installation = CNIInstallation(network: try CNICommand.network(network))
@@ -37,6 +39,7 @@ struct CNICommand: ParsableCommand {
             installation.binDir = binDir
             installation.home = home
             installation.dataDir = dataDir
+            installation.copy = copy
             let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let done: [String]
             do { done = try installation.install(binary: binary) } catch { throw CLIError(error.description) }
