@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "CFuzzDriver"),
         .target(
             name: "SixplaneFuzzTargets",
-            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon"]
+            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", "SixplaneCNI"]
         ),
         .executableTarget(
             name: "sixplane-fuzz",

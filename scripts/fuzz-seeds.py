@@ -124,3 +124,25 @@ for i, (mss, length, flags, words) in enumerate([(1400, 60000, 0x10, 5), (2728, 
     write("tap", f"segment-{i}", struct.pack(">H", mss) + tcp6(length, flags, words))
 for i, (linktype, frame) in enumerate(pcap_frames(f"{fx}/pcap/02-a-zt-tap.pcap")[:10]):
     write("tap", f"frame-{i}", b"\x05\x78" + frame[14:])
+
+
+# The CNI plugin: five NUL-separated environment values (command, container id, netns, ifname, args), then stdin.
+def cni(command, config, container=b"abc123", netns=b"/var/run/netns/x", ifname=b"eth0", args=b""):
+    return b"\x00".join([command, container, netns, ifname, args]) + b"\x00" + config
+
+
+good = {"cniVersion": "1.0.0", "name": "sixplane", "type": "sixplane", "network": "8056c2e21c000001"}
+prev = {"cniVersion": "1.0.0", "interfaces": [{"name": "sx0", "mac": "02:00:00:00:00:01"}, {"name": "eth0", "sandbox": "/x"}],
+        "ips": [{"address": "fc9c:56c2:e39d:2a4f:11c3:1:0:1/128", "gateway": "fe80::1", "interface": 1}],
+        "routes": [{"dst": "::/0", "gw": "fe80::1"}], "dns": {}}
+for name, data in [("add", cni(b"ADD", json.dumps(good).encode())),
+                   ("check", cni(b"CHECK", json.dumps(dict(good, prevResult=prev)).encode())),
+                   ("del-no-netns", cni(b"DEL", json.dumps(dict(good, prevResult=prev)).encode(), netns=b"")),
+                   ("gc", cni(b"GC", json.dumps(dict(good, cniVersion="1.1.0", **{"cni.dev/valid-attachments": [{"containerID": "a", "ifname": "eth0"}]})).encode())),
+                   ("status", cni(b"STATUS", json.dumps(dict(good, cniVersion="1.1.0")).encode())),
+                   ("version", cni(b"VERSION", b'{"cniVersion":"0.4.0"}')),
+                   ("all-options", cni(b"ADD", json.dumps(dict(good, home="/var/lib/sixplane", dataDir="/tmp/x", poolSize=3, mtu=1400)).encode())),
+                   ("old-version", cni(b"ADD", json.dumps(dict(good, cniVersion="0.3.1")).encode())),
+                   ("bad-env", cni(b"ADD", json.dumps(good).encode(), container=b"-x", ifname=b"a/b")),
+                   ("not-json", cni(b"ADD", b"{not json"))]:
+    write("cni", name, data)

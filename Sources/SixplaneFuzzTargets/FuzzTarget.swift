@@ -1,4 +1,5 @@
 import Foundation
+import SixplaneCNI
 import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
@@ -20,13 +21,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case networksD = "networks-d"
     /// The taps' segmentation and merging of TCP.
     case tap
+    /// The CNI plugin's environment and configuration.
+    case cni
 
     /// Largest input worth trying (`-max_len`): node inputs carry 10 KB packets and 128 KiB configs.
     public var maxLength: Int {
         switch self {
         case .node, .networksD: 140_000
         case .wire: 12_000
-        case .controllerAPI, .json, .rules, .localConf: 65_536
+        case .controllerAPI, .json, .rules, .localConf, .cni: 65_536
         case .tap: 66_000
         }
     }
@@ -49,6 +52,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .localConf: DaemonParserExercise.localConf(bytes)
             case .networksD: DaemonParserExercise.networksD(bytes)
             case .tap: DaemonParserExercise.tapOffloads(bytes)
+            case .cni: CNIParserExercise.run(bytes)
             }
         }
     }
