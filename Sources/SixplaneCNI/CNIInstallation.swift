@@ -51,7 +51,8 @@ public struct CNIInstallation: Sendable {
             do { bytes = try Data(contentsOf: URL(fileURLWithPath: binary)) } catch {
                 throw CNIError(.ioFailure, "cannot read \(binary)", details: error.localizedDescription)
             }
-            if FileManager.default.contents(atPath: pluginPath) != bytes {
+            let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: pluginPath)) != nil
+            if isLink || FileManager.default.contents(atPath: pluginPath) != bytes {
                 // Renamed into place: a runtime running the old plugin meanwhile keeps its file.
                 do { try FileIO.write(pluginPath, Array(bytes), mode: 0o755) } catch {
                     throw CNIError(.ioFailure, "cannot copy the plugin to \(pluginPath)", details: error.description)

@@ -35,6 +35,8 @@ extension NamespaceNetworkTests {
         #expect(early.code == 1 && early.json?["code"]?.intValue == 11, "\(early.text)")
         #expect(early.json?["msg"]?.stringValue == "this host has not joined network \(unjoined)")
         #expect(Self.ourLinks(h1).isEmpty)
+        let notReady = h1.sixplane("cni", "status", "--network", "\(unjoined)")
+        #expect(notReady.status == 1 && notReady.output.hasPrefix("not ready: this host has not joined network"), "\(notReady.output)")
 
         let nwid = try lab.createNetwork(members: ["h1", "h2"])
         let plugin = Plugin(host: h1, network: nwid)
