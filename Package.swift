@@ -74,6 +74,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // DNS for the network's members and what hosts run: the message codec first.
+        .target(name: "SixplaneDNS", dependencies: ["SixplaneCore"]),
         // The CNI plugin: pods on a host's 6PLANE /80 (the sixplane binary, run by a container runtime).
         .target(
             name: "SixplaneCNI",
@@ -95,7 +97,7 @@ let package = Package(
         .target(name: "CFuzzDriver"),
         .target(
             name: "SixplaneFuzzTargets",
-            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", "SixplaneCNI"]
+            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", "SixplaneCNI", "SixplaneDNS"]
         ),
         .executableTarget(
             name: "sixplane-fuzz",
@@ -135,6 +137,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "SixplaneDNSTests",
+            dependencies: ["SixplaneDNS", "SixplaneCore"]
         ),
         .testTarget(
             name: "SixplaneCNITests",

@@ -146,3 +146,23 @@ for name, data in [("add", cni(b"ADD", json.dumps(good).encode())),
                    ("bad-env", cni(b"ADD", json.dumps(good).encode(), container=b"-x", ifname=b"a/b")),
                    ("not-json", cni(b"ADD", b"{not json"))]:
     write("cni", name, data)
+
+
+# DNS messages: queries as dig and resolvers send them, and answers.
+def dns_name(text):
+    return b"".join(bytes([len(l)]) + l.encode() for l in text.split(".") if l) + b"\x00"
+
+
+def dns_query(qid, name, qtype, opt=True, flags=0x0100):
+    head = struct.pack(">HHHHHH", qid, flags, 1, 0, 0, 1 if opt else 0)
+    q = dns_name(name) + struct.pack(">HH", qtype, 1)
+    return head + q + (b"\x00" + struct.pack(">HHIH", 41, 1232, 0, 12) + struct.pack(">HH", 10, 8) + bytes(range(8)) if opt else b"")
+
+
+for name, data in [("aaaa", dns_query(1, "web.h2.lab.example", 28)), ("a", dns_query(2, "8056c2e21c.lab.example", 1, opt=False)),
+                   ("ptr", dns_query(3, "1.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.3.c.1.1.f.4.a.2.d.9.3.e.2.c.6.5.c.9.c.f.ip6.arpa", 12)),
+                   ("soa", dns_query(4, "lab.example", 6)), ("any", dns_query(5, "example.com", 255)),
+                   ("answer", struct.pack(">HHHHHH", 6, 0x8400, 1, 2, 0, 0) + dns_name("web.lab.example") + struct.pack(">HH", 28, 1)
+                    + (b"\xc0\x0c" + struct.pack(">HHIH", 28, 1, 5, 16) + bytes(16)) * 2),
+                   ("pointer-loop", struct.pack(">HHHHHH", 7, 0x0100, 1, 0, 0, 0) + b"\xc0\x0c\x00\x01\x00\x01")]:
+    write("dns", name, data)

@@ -1,16 +1,18 @@
 import Foundation
 import SixplaneController
 import SixplaneCore
+import SixplaneDaemon
 
 /// The plugin's part of a network configuration, from stdin:
 ///
 ///     {"cniVersion": "1.0.0", "name": "sixplane", "type": "sixplane", "network": "8056c2e21c000001",
-///      "home": "/var/lib/zerotier-one", "dataDir": "/var/lib/cni/sixplane", "poolSize": 65536}
+///      "home": "/var/lib/sixplane", "dataDir": "/var/lib/cni/sixplane", "poolSize": 65536}
 ///
 /// `network` is required; the rest have those defaults. `mtu` (optional) sets the pods' MTU, else the network's.
 public struct CNIConfig: Sendable {
     public static let maxInput = 1 << 20
-    public static let defaultHome = "/var/lib/zerotier-one"
+    /// The daemon's own default (`Home.defaultPath`).
+    public static let defaultHome = Home.defaultPath
     public static let defaultDataDir = "/var/lib/cni/sixplane"
     public static let defaultPoolSize = 65_536
 

@@ -1,6 +1,7 @@
 import Foundation
 import SixplaneCNI
 import SixplaneController
+import SixplaneDNS
 import SixplaneCore
 import SixplaneDaemon
 
@@ -23,13 +24,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case tap
     /// The CNI plugin's environment and configuration.
     case cni
+    /// DNS messages: read, written back, cut to a UDP size.
+    case dns
 
     /// Largest input worth trying (`-max_len`): node inputs carry 10 KB packets and 128 KiB configs.
     public var maxLength: Int {
         switch self {
         case .node, .networksD: 140_000
         case .wire: 12_000
-        case .controllerAPI, .json, .rules, .localConf, .cni: 65_536
+        case .controllerAPI, .json, .rules, .localConf, .cni, .dns: 65_536
         case .tap: 66_000
         }
     }
@@ -53,6 +56,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .networksD: DaemonParserExercise.networksD(bytes)
             case .tap: DaemonParserExercise.tapOffloads(bytes)
             case .cni: CNIParserExercise.run(bytes)
+            case .dns: DNSParserExercise.run(bytes)
             }
         }
     }

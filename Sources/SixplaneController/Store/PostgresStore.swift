@@ -107,6 +107,15 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
 
     deinit {
         let c = lock.withLock { connection }
+        // The last reference may go on the store's own event loop (a callback's capture released there), where
+        // waiting would deadlock: close and shut down without waiting then.
+        let loop = c?.eventLoop ?? group.next()
+        guard !loop.inEventLoop else {
+            let closing: EventLoopFuture<Void>? = c?.close()
+            _ = closing
+            group.shutdownGracefully { _ in }
+            return
+        }
         try? c?.close().wait()
         try? group.syncShutdownGracefully()
     }
