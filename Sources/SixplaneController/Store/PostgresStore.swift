@@ -111,8 +111,7 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         // waiting would deadlock: close and shut down without waiting then.
         let loop = c?.eventLoop ?? group.next()
         guard !loop.inEventLoop else {
-            let closing: EventLoopFuture<Void>? = c?.close()
-            _ = closing
+            _ = c?.close() as EventLoopFuture<Void>?
             group.shutdownGracefully { _ in }
             return
         }

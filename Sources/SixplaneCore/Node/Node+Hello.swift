@@ -164,7 +164,7 @@ extension Node {
         }
         guard isUsablePath(r.endpoint), r.peer != address else { return }
         let target = topology.peers[r.peer]
-        if let target, target.paths.contains(where: { $0.address == r.endpoint && $0.isAlive(now) }) { return }
+        if target?.hasAlivePath(at: r.endpoint, now) == true { return }
         var due = now
         if case .ipv4 = r.endpoint {
             var junk = [UInt8](repeating: 0, count: 4)
@@ -173,18 +173,11 @@ extension Node {
             junk.withUnsafeBytes { host.send(datagram: $0, to: r.endpoint, localSocket: 0, ttl: 2) }
             due += Timers.natOpening
         }
-        if let target, due == now {
-            sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
-            return
-        }
         // The root introduces both sides at once, so the other side's identity is often still being looked up:
         // look it up and say HELLO once it is known, rather than dropping the introduction.
         if target == nil { requestWhois(r.peer, own: true, now: now) }
-        if !delayedHellos.hold(r.peer, at: r.endpoint, due: due, expires: now + Timers.rendezvousLookup),
-            let target
-        {
-            sendHello(to: target, address: r.endpoint, localSocket: 0, now: now)
-        }
+        let held = (due > now || target == nil) && delayedHellos.hold(r.peer, at: r.endpoint, due: due, expires: now + Timers.rendezvousLookup)
+        if !held, let target { sendHello(to: target, address: r.endpoint, localSocket: 0, now: now) }
     }
 
     /// Addresses a peer says it can be reached at: each new one is tried with a HELLO.

@@ -24,9 +24,7 @@ extension Node {
 
     private func sendDelayedHellos(now: Int64) {
         for entry in delayedHellos.takeDue(now: now, isKnown: { topology.peers[$0] != nil }) {
-            guard let peer = topology.peers[entry.peer],
-                !peer.paths.contains(where: { $0.address == entry.endpoint && $0.isAlive(now) })
-            else { continue }
+            guard let peer = topology.peers[entry.peer], !peer.hasAlivePath(at: entry.endpoint, now) else { continue }
             sendHello(to: peer, address: entry.endpoint, localSocket: 0, now: now)
         }
     }

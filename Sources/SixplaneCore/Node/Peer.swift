@@ -58,6 +58,7 @@ public final class Peer {
     }
 
     func hasAlivePath(_ now: Int64) -> Bool { paths.contains { $0.isAlive(now) } }
+    func hasAlivePath(at address: InetAddress, _ now: Int64) -> Bool { paths.contains { $0.address == address && $0.isAlive(now) } }
 
     func pathIndex(_ address: InetAddress, _ localSocket: Int) -> Int? {
         paths.firstIndex { $0.address == address && $0.localSocket == localSocket }

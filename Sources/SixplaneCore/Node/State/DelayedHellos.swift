@@ -21,7 +21,7 @@ struct DelayedHellos {
     var count: Int { entries.count }
     /// When the table next needs a look: a due entry waiting for its peer is looked at again each `recheck`.
     func nextDue(now: Int64, recheck: Int64) -> Int64? {
-        entries.map { $0.due > now ? $0.due : min(now + recheck, $0.expires) }.min()
+        entries.lazy.map { $0.due > now ? $0.due : min(now + recheck, $0.expires) }.min()
     }
 
     /// Holds a HELLO to `peer` at `endpoint` until `due`, or after that until the peer is known but not past
