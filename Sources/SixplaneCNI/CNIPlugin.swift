@@ -17,25 +17,15 @@ public enum CNIPlugin {
 
     /// Runs the command the environment names; never throws: errors are printed as the spec's error object.
     public static func run(environment: [String: String], stdin: [UInt8]) -> Outcome {
-        var version = CNIVersion.newest
-        if let v = JSON(parsing: Data(stdin.prefix(CNIConfig.maxInput)))?["cniVersion"]?.stringValue, CNIVersion.supported.contains(v) {
-            version = v
-        }
         do {
             let invocation = try CNIInvocation(environment: environment)
-            if invocation.command == .version {
-                let config = try CNIConfig(stdin: stdin, lenient: true)
-                let reply: JSON = .object([
-                    "cniVersion": .string(CNIVersion.supported.contains(config.cniVersion) ? config.cniVersion : CNIVersion.newest),
-                    "supportedVersions": .array(CNIVersion.supported.map { .string($0) }),
-                ])
-                return Outcome(exitCode: 0, stdout: reply.text + "\n")
-            }
-            let config = try CNIConfig(stdin: stdin)
-            version = config.cniVersion
+            // VERSION needs nothing but (at most) cniVersion.
+            let config = try CNIConfig(stdin: stdin, lenient: invocation.command == .version)
             return Outcome(exitCode: 0, stdout: try run(invocation, config))
         } catch {
-            return Outcome(exitCode: 1, stdout: error.json(cniVersion: version) + "\n")
+            // In the version the runtime speaks, if the configuration says one we know.
+            let asked = JSON(parsing: Data(stdin.prefix(CNIConfig.maxInput)))?["cniVersion"]?.stringValue
+            return Outcome(exitCode: 1, stdout: error.json(cniVersion: asked.flatMap { CNIVersion.supported.contains($0) ? $0 : nil } ?? CNIVersion.newest) + "\n")
         }
     }
 
@@ -44,7 +34,11 @@ public enum CNIPlugin {
         let holder = PodAddressBook.Holder(containerID: invocation.containerID, ifname: invocation.ifname)
         switch invocation.command {
         case .version:
-            return ""
+            let reply: JSON = .object([
+                "cniVersion": .string(CNIVersion.supported.contains(config.cniVersion) ? config.cniVersion : CNIVersion.newest),
+                "supportedVersions": .array(CNIVersion.supported.map { .string($0) }),
+            ])
+            return reply.text + "\n"
         case .add:
             let host = try HostReadiness.query(home: config.home, network: config.network)
             try turnOnForwarding()

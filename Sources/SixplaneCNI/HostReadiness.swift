@@ -23,6 +23,11 @@ public struct HostReadiness: Sendable {
             throw CNIError(.tryAgainLater, "the sixplane daemon is not running", details: error.description)
         }
         client.timeoutSeconds = 5
+        return try query(client, network: network, home: home)
+    }
+
+    /// Asks the daemon `client` talks to (`home` only names it in messages).
+    public static func query(_ client: ServiceClient, network: NetworkID, home: String) throws(CNIError) -> HostReadiness {
         let status: ServiceClient.Reply, net: ServiceClient.Reply
         do {
             status = try client.get("/status")

@@ -21,10 +21,10 @@ public struct PodLink: Sendable {
     public init(_ holder: PodAddressBook.Holder) {
         self.holder = holder
         let digest = Array(SHA256.hash(data: Data("\(holder.containerID)\u{0}\(holder.ifname)".utf8)))
-        hostName = "sx" + digest.prefix(6).map { String(format: "%02x", $0) }.joined()
+        hostName = "sx" + Hex.encode(digest.prefix(6))
         // Locally administered, unicast.
-        hostMAC = Self.mac([0x02] + digest[6..<11])
-        podMAC = Self.mac([0x06] + digest[11..<16])
+        hostMAC = MAC(bytes: [0x02] + digest[6..<11]).description
+        podMAC = MAC(bytes: [0x06] + digest[11..<16]).description
     }
 
     /// Whether a host interface name is one of ours.
@@ -41,8 +41,6 @@ public struct PodLink: Sendable {
             return isOurs(name) ? name : nil
         }
     }
-
-    private static func mac(_ bytes: some Collection<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined(separator: ":") }
 
     /// Makes the pair, moves the pod's end into `netns`, addresses both and routes `address` to the pod.
     public func create(netns: String, address: IPv6Address, mtu: Int) throws(CNIError) {

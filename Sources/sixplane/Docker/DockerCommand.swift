@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SixplaneCNI
 import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
@@ -125,19 +126,11 @@ struct DockerCommand: ParsableCommand {
         return SixPlane(network: id, node: identity.address)
     }
 
-    /// The daemon must have joined the network and been given this host's 6PLANE address.
+    /// The daemon must have joined the network and been given this host's 6PLANE address (what the CNI plugin
+    /// asks too).
     static func checkJoined(_ plane: SixPlane, service: ServiceOptions) throws {
-        let r = try CLIError.wrap { try service.client().get("/network/\(plane.network)") }
-        guard r.status == 200, let n = JSON(parsing: r.body) else {
-            throw CLIError("this host has not joined network \(plane.network) (sixplane join \(plane.network)); nothing changed")
-        }
-        let assigned = (n["assignedAddresses"]?.arrayValue ?? []).compactMap(\.stringValue)
-        guard assigned.contains(plane.assignedAddress.description) else {
-            let status = n["status"]?.stringValue ?? "?"
-            throw CLIError(
-                status == "OK"
-                    ? "network \(plane.network) gives this host no 6PLANE address (turn on v6AssignMode.6plane: sixplane network set \(plane.network) 'v6AssignMode={\"6plane\":true}'); nothing changed"
-                    : "network \(plane.network) is \(status) here, not configured yet (authorized?); nothing changed")
+        do { _ = try HostReadiness.query(try service.client(), network: plane.network, home: service.home) } catch let error as CNIError {
+            throw CLIError("\(error.message) (\(error.details)); nothing changed")
         }
     }
 }
