@@ -4,7 +4,7 @@
 extension Lab {
     /// A provider's router `<tag>-<name>-isp` on the bridge at 10.<subnet>.0.<index>, with its downlink
     /// 100.64.<index>.1/24 on `down0` toward `customer`'s `eth0`, and routes to it from every bridged namespace.
-    private func addProvider(_ name: String, index: Int, customer: String) throws(LabError) {
+    func addProvider(_ name: String, index: Int, customer: String) throws(LabError) {
         let isp = "\(tag)-\(name)-isp"
         try addNamespace(isp)
         try plugIntoBridge(isp, index: index)
@@ -29,22 +29,6 @@ extension Lab {
         try addProvider(name, index: index, customer: ns)
         let host = register(name, namespace: ns, index: index)
         host.underlayIPv4 = "100.64.\(index).2"
-        return host
-    }
-
-    /// A host behind a masquerading router `<tag>-<name>-nat` at 100.64.<index>.2 behind a provider's router: the
-    /// host lives alone on 192.168.<index>.0/24.
-    @discardableResult
-    public func addHostBehindProviderNAT(_ name: String, index: Int) throws(LabError) -> LabHost {
-        let router = "\(tag)-\(name)-nat"
-        try addNamespace(router)
-        try addProvider(name, index: index, customer: router)
-        let ns = "\(tag)-\(name)"
-        try addNamespace(ns)
-        try masquerade(router, for: ns, index: index)
-        let host = register(name, namespace: ns, index: index)
-        host.underlayIPv4 = "100.64.\(index).2"
-        host.privateIPv4 = "192.168.\(index).2"
         return host
     }
 }

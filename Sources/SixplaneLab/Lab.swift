@@ -123,6 +123,12 @@ public final class Lab: @unchecked Sendable {
         try sh("ip", "-n", ns, "link", "set", "lo", "up")
     }
 
+    /// An empty network namespace `<tag>-<name>` for a pod, as a runtime makes one; returns its path (CNI_NETNS).
+    public func addPodNamespace(_ name: String) throws(LabError) -> String {
+        try addNamespace("\(tag)-\(name)")
+        return "/var/run/netns/\(tag)-\(name)"
+    }
+
     /// A host: namespace `<tag>-<name>`, `eth0` at 10.<subnet>.0.<index>/24 (and fd00:<subnet>::<index>/64) on the
     /// bridge, a home folder. Its daemon is not started.
     @discardableResult
@@ -157,17 +163,19 @@ public final class Lab: @unchecked Sendable {
 
     public var underlayPrefix: String { "10.\(subnet).0" }
 
-    /// A host behind a NAT: a router namespace `<tag>-<name>-nat` sits on the bridge at 10.<subnet>.0.<index> and
-    /// masquerades the host, which lives alone on 192.168.<index>.0/24 behind it.
+    /// A host behind a NAT: a router namespace `<tag>-<name>-nat` sits on the bridge at 10.<subnet>.0.<index> (or,
+    /// `behindProvider`, at 100.64.<index>.2 behind a provider's router there) and masquerades the host, which lives
+    /// alone on 192.168.<index>.0/24 behind it.
     @discardableResult
-    public func addNATHost(_ name: String, index: Int) throws(LabError) -> LabHost {
+    public func addNATHost(_ name: String, index: Int, behindProvider: Bool = false) throws(LabError) -> LabHost {
         let router = "\(tag)-\(name)-nat"
         try addNamespace(router)
-        try plugIntoBridge(router, index: index)
+        if behindProvider { try addProvider(name, index: index, customer: router) } else { try plugIntoBridge(router, index: index) }
         let ns = "\(tag)-\(name)"
         try addNamespace(ns)
         try masquerade(router, for: ns, index: index)
         let host = register(name, namespace: ns, index: index)
+        if behindProvider { host.underlayIPv4 = "100.64.\(index).2" }
         host.privateIPv4 = "192.168.\(index).2"
         return host
     }

@@ -26,6 +26,12 @@ public struct LabContainer: Sendable {
 
     var namespace: String { "\(host.namespace)-\(name)" }
 
+    /// The first IPv6 address that is not link-local in what `ip -6 -o addr show` printed inside a container.
+    static func globalIPv6(in text: String) -> String? {
+        text.split(whereSeparator: \.isWhitespace).first { $0.contains(":") && $0.contains("/") && !$0.hasPrefix("fe80") }
+            .map { String($0.split(separator: "/")[0]) }
+    }
+
     /// One ping6 to `address`, tried up to `attempts` times (the first may wait for neighbor discovery and a path);
     /// the round trip in milliseconds, or nil when none was answered.
     public func ping(_ address: String, attempts: Int = 3) -> Double? {

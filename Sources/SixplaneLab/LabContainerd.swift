@@ -64,10 +64,7 @@ public final class LabContainerd: @unchecked Sendable {
         do { runs[name] = try Spawn.start(argv, output: log) } catch { throw LabError("\(host.name): ctr run \(name): \(error)") }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let shown = ctr(["task", "exec", "--exec-id", "addr\(UInt32.random(in: 0 ... .max))", name, "/bin/ip", "-6", "-o", "addr", "show", "dev", "eth0"]).output
-            if let field = shown.split(whereSeparator: \.isWhitespace).first(where: { $0.contains(":") && $0.contains("/") && !$0.hasPrefix("fe80") }) {
-                return String(field.split(separator: "/")[0])
-            }
+            if let address = LabContainer.globalIPv6(in: exec(name, ["/bin/ip", "-6", "-o", "addr", "show", "dev", "eth0"]).output) { return address }
             usleep(200_000)
         }
         throw LabError("\(host.name): ctr run \(name) gave no address: \(LabProcess.tail(log))")

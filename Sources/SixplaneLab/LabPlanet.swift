@@ -24,20 +24,20 @@ extension Lab {
         case nat
         /// One provider's router away from the bridge (`addRoutedHost`).
         case routed
-        /// Behind a masquerading router behind a provider's router (`addHostBehindProviderNAT`).
+        /// Behind a masquerading router behind a provider's router (`addNATHost(_:index:behindProvider:)`).
         case providerNAT
     }
 
-    /// Adds `root` (index 1), `ctl` (index 2) and the members (from index 3; `natted` ones behind a NAT, others where
-    /// `placements` says), writes a planet whose only root is `root`, starts every daemon and waits until all are
+    /// Adds `root` (index 1), `ctl` (index 2) and the members (from index 3), each where `placements` says (on the
+    /// bridge by default), writes a planet whose only root is `root`, starts every daemon and waits until all are
     /// online through it.
-    public func startWorld(members: [String], natted: Set<String> = [], placements: [String: Placement] = [:]) throws(LabError) {
+    public func startWorld(members: [String], placements: [String: Placement] = [:]) throws(LabError) {
         for (i, name) in (["root", "ctl"] + members).enumerated() {
-            switch natted.contains(name) ? .nat : placements[name] ?? .bridge {
+            switch placements[name] ?? .bridge {
             case .bridge: try addHost(name, index: 1 + i)
             case .nat: try addNATHost(name, index: 1 + i)
             case .routed: try addRoutedHost(name, index: 1 + i)
-            case .providerNAT: try addHostBehindProviderNAT(name, index: 1 + i)
+            case .providerNAT: try addNATHost(name, index: 1 + i, behindProvider: true)
             }
         }
         let root = hosts["root"]!

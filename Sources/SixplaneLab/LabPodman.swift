@@ -64,11 +64,8 @@ public final class LabPodman: @unchecked Sendable {
         let r = podman(["run", "-d", "--name", name] + networks + [Self.image, "sleep", "100000"])
         guard r.status == 0 else { throw LabError("\(host.name): podman run \(name) failed: \(r.output)") }
         let shown = podman(["exec", name, "ip", "-6", "-o", "addr", "show", "dev", "eth0"]).output
-        let fields = shown.split(whereSeparator: \.isWhitespace)
-        guard let field = fields.first(where: { $0.contains(":") && $0.contains("/") && !$0.hasPrefix("fe80") }) else {
-            throw LabError("\(host.name): \(name) has no global IPv6 address: \(shown)")
-        }
-        return String(field.split(separator: "/")[0])
+        guard let address = LabContainer.globalIPv6(in: shown) else { throw LabError("\(host.name): \(name) has no global IPv6 address: \(shown)") }
+        return address
     }
 
     /// Removes every container (each one's CNI DEL runs).

@@ -40,10 +40,7 @@ struct BenchCommand: ParsableCommand {
         let lab = try Lab(sixplane: binary, subnet: 71)
         let signals = LabSetup.tearDownOnSignals(lab)
         defer { withExtendedLifetime(signals) { lab.teardown() } }
-        LabSetup.step("a root, a controller and hosts a, b in namespaces; a 6PLANE network between a and b")
-        try lab.startWorld(members: ["a", "b"])
-        let nwid = try lab.createNetwork(members: ["a", "b"], name: "bench")
-        let a = lab.hosts["a"]!, b = lab.hosts["b"]!
+        let (nwid, a, b) = try LabSetup.twoHosts(lab)
         guard let overlay = b.sixPlane(on: nwid).map({ "\($0.address)" }) else { throw LabError("b has no identity") }
         guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", overlay]).status == 0 }) else {
             throw LabError("a cannot reach b over 6PLANE: \(a.tail())")

@@ -27,18 +27,11 @@ struct CNIBenchCommand: ParsableCommand {
         let lab = try Lab(sixplane: binary, subnet: 80)
         let signals = LabSetup.tearDownOnSignals(lab)
         defer { withExtendedLifetime(signals) { lab.teardown() } }
-        LabSetup.step("a root, a controller and hosts a, b in namespaces; a 6PLANE network between a and b")
-        try lab.startWorld(members: ["a", "b"])
-        let nwid = try lab.createNetwork(members: ["a", "b"], name: "bench")
-        let a = lab.hosts["a"]!, b = lab.hosts["b"]!
+        let (nwid, a, b) = try LabSetup.twoHosts(lab)
         let pa = LabCNIPlugin(host: a, network: nwid), pb = LabCNIPlugin(host: b, network: nwid)
 
         LabSetup.step("\(pods) pods on a: ADD each into its own network namespace, then DEL each")
-        var namespaces: [String] = []
-        for i in 0..<pods {
-            try lab.addNamespace("\(lab.tag)-p\(i)")
-            namespaces.append("/var/run/netns/\(lab.tag)-p\(i)")
-        }
+        let namespaces = try (0..<pods).map { i throws(LabError) in try lab.addPodNamespace("p\(i)") }
         var adds: [Double] = [], dels: [Double] = []
         for (i, ns) in namespaces.enumerated() {
             let started = Date()
@@ -54,10 +47,9 @@ struct CNIBenchCommand: ParsableCommand {
         }
 
         LabSetup.step("one pod on each host; iperf3 pod to pod and host to host")
-        try lab.addNamespace("\(lab.tag)-qa")
-        try lab.addNamespace("\(lab.tag)-qb")
+        let qaPath = try lab.addPodNamespace("qa"), qbPath = try lab.addPodNamespace("qb")
         let qa = "\(lab.tag)-qa", qb = "\(lab.tag)-qb"
-        guard pa.add("qa", netns: "/var/run/netns/\(qa)").code == 0, let podB = pb.add("qb", netns: "/var/run/netns/\(qb)").json?["ips"]?.arrayValue?.first?["address"]?.stringValue?.split(separator: "/").first
+        guard pa.add("qa", netns: qaPath).code == 0, let podB = pb.add("qb", netns: qbPath).json?["ips"]?.arrayValue?.first?["address"]?.stringValue?.split(separator: "/").first
         else { throw LabError("pods for the throughput run") }
         guard let hostB = b.sixPlane(on: nwid).map({ "\($0.address)" }) else { throw LabError("b has no identity") }
         func inPod(_ ns: String, _ argv: [String]) -> Spawn.Result { Spawn.run(["ip", "netns", "exec", ns] + argv) }

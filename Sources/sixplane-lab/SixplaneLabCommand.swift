@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SixplaneCore
 import SixplaneLab
 
 /// The multi-host 6PLANE backplane on one machine: hosts as network namespaces running real daemons and real Docker
@@ -45,6 +46,14 @@ enum LabSetup {
             source.resume()
             return source
         }
+    }
+
+    /// The benchmarks' world: a root, a controller and hosts a, b, with a 6PLANE network between a and b.
+    static func twoHosts(_ lab: Lab) throws -> (NetworkID, LabHost, LabHost) {
+        step("a root, a controller and hosts a, b in namespaces; a 6PLANE network between a and b")
+        try lab.startWorld(members: ["a", "b"])
+        let nwid = try lab.createNetwork(members: ["a", "b"], name: "bench")
+        return (nwid, lab.hosts["a"]!, lab.hosts["b"]!)
     }
 
     static func step(_ text: String) {

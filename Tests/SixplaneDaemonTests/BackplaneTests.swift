@@ -21,7 +21,7 @@ extension NamespaceNetworkTests {
 
     @Test(.enabled(if: LabDocker.available, "needs docker.io and busybox-static (make test installs them)"))
     func containersAcrossHostsThroughFaults() throws {
-        let lab = try N.makeLab(subnet: 69, members: ["h1", "h2", "h3"], natted: ["h3"])
+        let lab = try N.makeLab(subnet: 69, members: ["h1", "h2", "h3"], placements: ["h3": .nat])
         defer { lab.teardown() }
         let hosts = ["h1", "h2", "h3"].map { lab.hosts[$0]! }
         let (h1, h2, h3) = (hosts[0], hosts[1], hosts[2])

@@ -12,11 +12,6 @@ import Testing
 extension NamespaceNetworkTests {
     typealias Plugin = LabCNIPlugin
 
-    static func podNamespace(_ lab: Lab, _ name: String) throws -> String {
-        try lab.addNamespace("\(lab.tag)-\(name)")
-        return "/var/run/netns/\(lab.tag)-\(name)"
-    }
-
     static func ourLinks(_ host: LabHost) -> [String] {
         PodLink.ours(inLinkList: host.run(["ip", "-o", "link", "show"]).output)
     }
@@ -28,7 +23,7 @@ extension NamespaceNetworkTests {
         // A network this host has not joined: STATUS says not available, ADD says try again later, nothing is made.
         let ctlAddress = try Address(hex: lab.hosts["ctl"]!.address!)
         let unjoined = NetworkID(controller: ctlAddress, number: 0x999)
-        let pod1 = try Self.podNamespace(lab, "pod1")
+        let pod1 = try lab.addPodNamespace("pod1")
         let notYet = Plugin(host: h1, network: unjoined)
         #expect(notYet.run("STATUS").json?["code"]?.intValue == 50)
         let early = notYet.add("pod1", netns: pod1)
@@ -90,7 +85,7 @@ extension NamespaceNetworkTests {
         #expect(after.json?["code"]?.intValue == 3, "CHECK after DEL: \(after.text)")
 
         // GC: only what the runtime still holds stays.
-        let pods = try (2...4).map { try Self.podNamespace(lab, "pod\($0)") }
+        let pods = try (2...4).map { try lab.addPodNamespace("pod\($0)") }
         for (i, ns) in pods.enumerated() { #expect(plugin.add("pod\(i + 2)", netns: ns).code == 0) }
         #expect(Self.ourLinks(h1).count == 3)
         let gc = plugin.run("GC", config: ["cniVersion": "1.1.0", "cni.dev/valid-attachments": [["containerID": "pod3", "ifname": "eth0"]]])

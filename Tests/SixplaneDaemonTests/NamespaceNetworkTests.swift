@@ -15,11 +15,11 @@ struct NamespaceNetworkTests {
 
     /// root, ctl and the members with a private planet whose only root is `root`; all daemons started and online.
     static func makeLab(
-        subnet: Int, members: [String] = ["a", "b"], natted: Set<String> = [], placements: [String: Lab.Placement] = [:]
+        subnet: Int, members: [String] = ["a", "b"], placements: [String: Lab.Placement] = [:]
     ) throws -> Lab {
         let lab = try Lab(sixplane: Command.sixplane, subnet: subnet)
         do {
-            try lab.startWorld(members: members, natted: natted, placements: placements)
+            try lab.startWorld(members: members, placements: placements)
             return lab
         } catch {
             lab.teardown()
