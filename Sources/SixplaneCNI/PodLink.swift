@@ -6,7 +6,7 @@ import SixplaneDaemon
 /// One pod's link, routed like the reference `ptp` plugin: a veth pair, no bridge, no NAT. The pod's end carries its
 /// /128 and a default route via the host's end (fe80::1, the same on every host end); the host's end carries a /128
 /// route to the pod. No duplicate address detection on either end (the addresses are ours to give), so the pod can
-/// talk the moment ADD returns. Done with iproute2's batch mode: one process on each side.
+/// talk the moment ADD returns. Done with iproute2's batch mode: one process per side, and one for the route.
 public struct PodLink: Sendable {
     public static let gateway = "fe80::1"
     static let podLinkLocal = "fe80::2"
