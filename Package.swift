@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "SixplaneCore",
                 "SixplaneController",
+                "SixplaneDNS",
                 "CSixplaneTap",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

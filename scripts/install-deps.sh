@@ -24,6 +24,8 @@ packages=(
     # The CNI plugin's tests: pods of podman's CNI backend on lab hosts (and the reference plugins next to ours).
     podman
     containernetworking-plugins
+    # DNS: the server is asked by a real client (dig).
+    bind9-dnsutils
 )
 
 missing=()

@@ -47,6 +47,15 @@ public struct DNSResponder: Sendable {
     }
 
     public func respond(to query: DNSMessage) -> DNSOutcome {
+        // A forwarded question keeps the client's id: the shell swaps in its own while it waits.
+        if case .forward(var asked, let server) = outcome(query) {
+            asked.header.id = query.header.id
+            return .forward(asked, to: server)
+        }
+        return outcome(query)
+    }
+
+    private func outcome(_ query: DNSMessage) -> DNSOutcome {
         guard !query.header.isResponse else { return .drop(.notAQuery) }
         var reply = DNSMessage(header: DNSMessage.Header(id: query.header.id))
         reply.header.isResponse = true

@@ -1,0 +1,143 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SixplaneCore
+import SixplaneDNS
+import SixplaneDaemon
+import Testing
+
+/// The DNS server on real UDP sockets, asked by a real client (Debian's dig): a controller's node on 127.0.0.1 and a
+/// host's on 127.0.0.2, the controller asking the host for what the host runs, malformed datagrams answered or
+/// dropped and counted, and a source over its limit dropped.
+@Suite(.serialized) struct DNSServerTests {
+    static let nwid = try! NetworkID(hex: "8056c2e21c000001")
+    static let ctl = try! Address(hex: "8056c2e21c")
+    static let h1 = try! Address(hex: "1122334455")
+    static let container = IPAddress.v6(SixPlane(network: nwid, node: h1).address(interfaceID: 0x0242_ac11_0002))
+    static let digAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/dig")
+
+    /// The two servers; the member's address (its server) is 127.0.0.2 here, as its 6PLANE ::1 would be.
+    static func servers() throws -> (DNSServer, DNSServer, Int, MultiThreadedEventLoopGroup) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let controller = DNSServer(loop: group.next(), limiter: DNSRateLimiter(perSecond: 20, burst: 40)), host = DNSServer(loop: group.next())
+        let one = try IPAddress(parsing: "127.0.0.1"), two = try IPAddress(parsing: "127.0.0.2")
+        try controller.listen(on: [one], port: 0).wait()
+        let port = try #require(try controller.port(of: one).wait())
+        try host.listen(on: [two, try IPAddress(parsing: "::1")], port: port).wait()
+        try controller.loop.submit { controller.forwardPort = port }.wait()
+        let domain = try DNSName("lab.example")
+        controller.update { r in
+            var zone = DNSZone(network: nwid, domain: domain, node: ctl, ownPrefixes: [try! IPPrefix(parsing: "127.0.0.1/8")], servers: [one])
+            var d = MemberDirectory()
+            d.set(ctl, .init(address: ctl, label: "ctl", addresses: [one]))
+            d.set(h1, .init(address: h1, label: "h1", addresses: [try! IPAddress(parsing: "::1"), two]))
+            zone.members = d
+            r.zones[nwid] = zone
+        }
+        host.update { r in
+            var zone = DNSZone(network: nwid, domain: domain, node: h1, ownPrefixes: [try! IPPrefix(parsing: "127.0.0.2/8"), SixPlane(network: nwid, node: h1).assignedAddress], servers: [one])
+            zone.hostLabel = "h1"
+            zone.setContainers([("web", [container])])
+            r.zones[nwid] = zone
+        }
+        return (controller, host, port, group)
+    }
+
+    static func dig(_ port: Int, _ args: String...) -> String {
+        Spawn.run(["dig", "@127.0.0.1", "-p", String(port), "+time=2", "+tries=1"] + args).output
+    }
+
+    /// One datagram to the server and its answer, if one comes within a second.
+    static func exchange(_ bytes: [UInt8], port: Int) -> [UInt8]? {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = UInt16(port).bigEndian
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? Array(buffer.prefix(n)) : nil
+    }
+
+    @Test(.enabled(if: digAvailable, "needs bind9-dnsutils (make test installs it)"))
+    func answersDig() throws {
+        let (controller, host, port, group) = try Self.servers()
+        defer {
+            _ = try? controller.close().wait()
+            _ = try? host.close().wait()
+            try? group.syncShutdownGracefully()
+        }
+        #expect(Self.dig(port, "h1.lab.example", "AAAA", "+short") == "::1\n")
+        #expect(Self.dig(port, "h1.lab.example", "A", "+short") == "127.0.0.2\n")
+        // Below the member: asked of the member's own server, relayed (recursion available, not authoritative).
+        let relayed = Self.dig(port, "web.h1.lab.example", "AAAA")
+        #expect(relayed.contains("status: NOERROR") && relayed.contains("\(Self.container)") && relayed.contains(" ra"), "\(relayed)")
+        #expect(controller.counters.forwarded == 1)
+        // Without recursion: the referral, NS and glue.
+        let referral = Self.dig(port, "web.h1.lab.example", "AAAA", "+norecurse")
+        #expect(referral.contains("AUTHORITY: 1") && referral.contains("IN\tNS\th1.lab.example."), "\(referral)")
+        #expect(referral.contains("IN\tA\t127.0.0.2") && referral.contains("IN\tAAAA\t::1"), "glue: \(referral)")
+        #expect(Self.dig(port, "nobody.lab.example", "AAAA").contains("status: NXDOMAIN"))
+        #expect(Self.dig(port, "example.com", "A").contains("status: REFUSED"))
+        #expect(Self.dig(port, "-x", "127.0.0.2", "+short") == "h1.lab.example.\n")
+        #expect(Self.dig(port, "-x", "\(Self.container)", "+short") == "web.h1.lab.example.\n", "the container's reverse name, from its host")
+        // A container gone from the host is gone from the answers at once.
+        host.update { $0.zones[Self.nwid]!.setContainers([]) }
+        #expect(Self.dig(port, "web.h1.lab.example", "AAAA").contains("status: NXDOMAIN"))
+        // The host down: SERVFAIL within the forward timeout, not a hang.
+        _ = try host.close().wait()
+        let started = Date()
+        #expect(Self.dig(port, "web.h1.lab.example", "AAAA", "+time=5").contains("status: SERVFAIL"))
+        #expect(Date().timeIntervalSince(started) < 4)
+    }
+
+    @Test func malformedAndFloods() throws {
+        let (controller, host, port, group) = try Self.servers()
+        defer {
+            _ = try? controller.close().wait()
+            _ = try? host.close().wait()
+            try? group.syncShutdownGracefully()
+        }
+        // A claimed question that is not there, a compression loop: FORMERR with the id.
+        for bytes: [UInt8] in [[0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0], [0, 8, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]] {
+            let answer = try #require(Self.exchange(bytes, port: port))
+            #expect(answer[1] == bytes[1] && answer[3] & 0x0f == DNSMessage.RCode.formatError)
+        }
+        // Too short for a header, a response: no answer, counted.
+        #expect(Self.exchange([1, 2, 3], port: port) == nil)
+        #expect(Self.exchange([0, 9, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0], port: port) == nil)
+        #expect(controller.counters.dropped[.unreadable] == 1 && controller.counters.dropped[.notAQuery] == 1)
+        // Oversized (a datagram of 65,000 bytes of nothing) is read as bytes after the message: FORMERR.
+        var big = [UInt8](repeating: 0, count: 60_000)
+        big[0] = 0
+        big[1] = 10
+        #expect(Self.exchange(big, port: port).map { $0[3] & 0x0f } == DNSMessage.RCode.formatError)
+        // A flood from one source: past its bucket, dropped and counted; the server still answers after.
+        var q = DNSMessage(header: .init(id: 11))
+        q.questions = [DNSQuestion(name: try DNSName("h1.lab.example"), type: DNSType.a)]
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = UInt16(port).bigEndian
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let bytes = q.serialized()
+        for _ in 0..<100 {
+            Thread.sleep(forTimeInterval: 0.001)
+            _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        close(fd)
+        Self.waitFor(seconds: 1) { (controller.counters.dropped[.rateLimited] ?? 0) > 0 }
+        #expect((controller.counters.dropped[.rateLimited] ?? 0) > 0, "\(controller.counters)")
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(Self.exchange(bytes, port: port) != nil, "answers again once the bucket refills")
+    }
+
+    static func waitFor(seconds: Double, _ condition: () -> Bool) {
+        let end = Date().addingTimeInterval(seconds)
+        while !condition() && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
