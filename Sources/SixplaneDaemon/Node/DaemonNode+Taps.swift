@@ -40,6 +40,7 @@ extension DaemonNode {
         }
         let settings = settings[id] ?? LocalNetworkSettings()
         netconf.apply(ManagedPlan(config: config, settings: settings), to: tap.name)
+        updateDNS(id, config: config)
     }
 
     /// One read of the tap's frames: one burst (`Node.receive(frames:)`).
@@ -50,6 +51,7 @@ extension DaemonNode {
 
     func removeTap(_ id: NetworkID) {
         guard let tap = taps.removeValue(forKey: id) else { return }
+        updateDNS(id, config: nil)
         netconf.forget(tap.name)
         tap.close()
         logger.info("network \(id): tap \(tap.name) removed")

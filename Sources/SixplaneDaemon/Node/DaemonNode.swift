@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import SixplaneController
 import SixplaneCore
+import SixplaneDNS
 
 /// The node in a process: the I/O-free core wired to UDP sockets, tap devices, the home folder and the OS.
 ///
@@ -40,6 +41,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     var isStopped: Bool { stopped }
     /// Cleared when the kernel refuses UDP_SEGMENT.
     var gsoAvailable = true
+    /// The networks' names, once a network has a DNS domain (`DaemonNode+DNS`).
+    var dnsServer: DNSServer?
 
     public init(
         loop: any EventLoop, home: Home, identity: Identity, netconf: NetworkConfigurator,
@@ -93,6 +96,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     func shutdown() {
         stopped = true
         for id in taps.keys.sorted() { removeTap(id) }
+        _ = dnsServer?.close()
         netconf.drain()
     }
 }

@@ -1,0 +1,34 @@
+import NIOCore
+import NIOPosix
+import SixplaneCore
+import SixplaneDNS
+
+/// The network's names: a zone per joined network whose config names a DNS domain, served on that network's own
+/// addresses by a `DNSServer` on a thread of its own, made the first time a network has a domain.
+extension DaemonNode {
+    /// Makes the network's zone follow its config (or takes it away); on the loop.
+    func updateDNS(_ id: NetworkID, config: NetworkConfig?) {
+        let zone: DNSZone? = config.flatMap { config in
+            guard let dns = config.dns, !dns.domain.isEmpty, let domain = try? DNSName(dns.domain), !domain.labels.isEmpty else { return nil }
+            return DNSZone(network: id, domain: domain, node: identity.address, ownPrefixes: config.staticIPs, servers: dns.servers)
+        }
+        guard zone != nil || dnsServer != nil else { return }
+        let server = dnsServer ?? {
+            let made = DNSServer(loop: MultiThreadedEventLoopGroup(numberOfThreads: 1).next())
+            dnsServer = made
+            return made
+        }()
+        var addresses = Set<IPAddress>()
+        server.update { r in
+            if var next = zone, let old = r.zones[id] {
+                // What the config does not say stays: the host's name, its containers, the controller's directory.
+                (next.hostLabel, next.containers, next.members, next.serial) = (old.hostLabel, old.containers, old.members, old.serial &+ 1)
+                r.zones[id] = next
+            } else {
+                r.zones[id] = zone
+            }
+            addresses = Set(r.zones.values.flatMap(\.ownAddresses))
+        }
+        _ = server.listen(on: addresses)
+    }
+}
