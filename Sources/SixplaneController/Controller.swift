@@ -27,6 +27,10 @@ public final class Controller: NetworkControllerHook {
     var lastNetworks: [NetworkID: ControllerNetwork] = [:]
     var lastMembers: [NetworkID: [Address: ControllerMember]] = [:]
     var activeBridges: [NetworkID: [Address]] = [:]
+    /// Told of each member as it stands after a change or a config answer (nil: deleted or gone), and of each
+    /// network changed or deleted, in the controller's context: the daemon's DNS directory follows members this way.
+    public var memberObserver: ((NetworkID, Address, ControllerMember?) -> Void)?
+    public var networkObserver: ((NetworkID) -> Void)?
     public private(set) var answered = 0
     public private(set) var refused = 0
     public private(set) var failures = 0
@@ -270,6 +274,7 @@ public final class Controller: NetworkControllerHook {
         }
         guard let member else { return .refused(.objectNotFound) }
         if collision { return .refused(.networkAccessDenied) }
+        if !degraded { memberObserver?(id, requester.address, member) }
         if let problem = member.ipAssignmentError, lastMembers[id]?[requester.address]?.ipAssignmentError != problem {
             logger.warning("\(problem)", metadata: ["network": "\(id)", "member": "\(requester.address)"])
         }
@@ -312,6 +317,7 @@ public final class Controller: NetworkControllerHook {
 
     /// After a network changed: a fresh config to every online member.
     func networkChanged(_ id: NetworkID, now: Int64) {
+        networkObserver?(id)
         activeBridges[id] = nil
         for member in onlineMembers(id, now: now) { push(id, to: member, now: now) }
     }
@@ -322,6 +328,7 @@ public final class Controller: NetworkControllerHook {
         _ id: NetworkID, _ address: Address, before: ControllerMember?, after: ControllerMember?, now: Int64, push: Bool = true
     ) {
         // The bridge list holds authorized active bridges: either flag changes it.
+        memberObserver?(id, address, after)
         let bridging = { (m: ControllerMember?) in m?.activeBridge == true && m?.authorized == true }
         if bridging(before) != bridging(after) { activeBridges[id] = nil }
         lastMembers[id]?[address] = after
@@ -357,6 +364,7 @@ public final class Controller: NetworkControllerHook {
 
     /// Drops everything remembered about a deleted network.
     func forget(_ id: NetworkID) {
+        networkObserver?(id)
         issued[id] = nil
         online[id] = nil
         lastNetworks[id] = nil

@@ -11,7 +11,8 @@ extension NamespaceNetworkTests {
         let lab = try Self.makeLab(subnet: 81)
         defer { lab.teardown() }
         let a = lab.hosts["a"]!, b = lab.hosts["b"]!, ctl = lab.hosts["ctl"]!
-        let nwid = try Self.makeNetwork(lab, members: ["a", "b"])
+        // The controller's node is a member too: it serves the whole domain, on its own address on the network.
+        let nwid = try Self.makeNetwork(lab, members: ["a", "b", "ctl"])
         let aNode = try Address(hex: a.address!)
         let aPlane = SixPlane(network: nwid, node: aNode).address
         let ctlPlane = SixPlane(network: nwid, node: try Address(hex: ctl.address!)).address
@@ -30,10 +31,26 @@ extension NamespaceNetworkTests {
         // Only on the network's addresses: the underlay address does not answer.
         let underlay = b.run(["dig", "@\(a.underlayIPv4)", "+time=1", "+tries=1", "\(aNode).lab.example"]).output
         #expect(underlay.contains("timed out") || underlay.contains("refused"), "\(underlay)")
+        // The controller's node answers for every member, by name and node id, and follows renames and
+        // deauthorizations.
+        #expect(ctl.api("POST", "/controller/network/\(nwid)/member/\(aNode)", body: #"{"name": "Alpha One"}"#).status == 200)
+        func ask(_ args: String...) -> String { b.run(["dig", "@\(ctlPlane)", "+time=1", "+tries=1"] + args).output }
+        #expect(Self.eventually(10) { ask("alpha-one.lab.example", "AAAA", "+short").contains("\(aPlane)") }, "\(ctl.tail())")
+        #expect(ask("alpha-one.lab.example", "A", "+short") == "\(v4)\n")
+        #expect(ask("\(b.address!).lab.example", "AAAA", "+short").contains("\(SixPlane(network: nwid, node: try Address(hex: b.address!)).address)"))
+        #expect(ask("-x", "\(aPlane)", "+short") == "alpha-one.lab.example.\n")
+        #expect(ctl.api("POST", "/controller/network/\(nwid)/member/\(aNode)", body: #"{"name": "alpha2"}"#).status == 200)
+        #expect(Self.eventually(5) { ask("alpha2.lab.example", "AAAA", "+short").contains("\(aPlane)") }, "renamed")
+        #expect(ask("alpha-one.lab.example", "AAAA").contains("status: NXDOMAIN"), "the old name is gone")
+        #expect(ctl.sixplane("member", "deauthorize", "\(nwid)", b.address!).status == 0)
+        // (b is cut off now: a asks.)
+        func askFromA(_ args: String...) -> String { a.run(["dig", "@\(ctlPlane)", "+time=1", "+tries=1"] + args).output }
+        #expect(Self.eventually(5) { askFromA("\(b.address!).lab.example", "AAAA").contains("status: NXDOMAIN") }, "deauthorized")
+
         // The domain taken away: the names go with it.
         #expect(ctl.api("POST", "/controller/network/\(nwid)", body: #"{"dns": []}"#).status == 200)
         #expect(Self.eventually(15) {
-            let out = dig("\(aNode).lab.example", "AAAA")
+            let out = askFromA("\(aNode).lab.example", "AAAA")
             return out.contains("timed out") || out.contains("connection refused")
         }, "no longer listening")
     }

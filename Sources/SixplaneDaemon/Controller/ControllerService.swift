@@ -24,6 +24,8 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
     private let timerLoop: any EventLoop
     private let state = NIOLockedValueBox(State())
     private var ticking: (any DispatchSourceTimer)?
+    /// Networks whose DNS directory this controller keeps, as they were when it was filled (on `queue`).
+    var directoryNetworks: [NetworkID: ControllerNetwork] = [:]
 
     /// At most this many config requests wait; more are dropped (the members ask again).
     static let requestQueueLimit = 4096

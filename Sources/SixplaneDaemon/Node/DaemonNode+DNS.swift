@@ -16,19 +16,24 @@ extension DaemonNode {
         let server = dnsServer ?? {
             let made = DNSServer(loop: MultiThreadedEventLoopGroup(numberOfThreads: 1).next())
             dnsServer = made
+            controllerService?.feed(made)
             return made
         }()
         var addresses = Set<IPAddress>()
+        var appeared = false
         server.update { r in
             if var next = zone, let old = r.zones[id] {
                 // What the config does not say stays: the host's name, its containers, the controller's directory.
                 (next.hostLabel, next.containers, next.members, next.serial) = (old.hostLabel, old.containers, old.members, old.serial &+ 1)
                 r.zones[id] = next
             } else {
+                appeared = zone != nil
                 r.zones[id] = zone
             }
             addresses = Set(r.zones.values.flatMap(\.ownAddresses))
         }
         _ = server.listen(on: addresses)
+        // This node controls the network: the whole domain is its to answer.
+        if appeared, id.controller == identity.address, let controllerService { controllerService.loadDirectory(id, into: server) }
     }
 }
