@@ -14,8 +14,9 @@ extension DaemonNode {
         }
         guard zone != nil || dnsServer != nil else { return }
         let server = dnsServer ?? {
-            let made = DNSServer(loop: MultiThreadedEventLoopGroup(numberOfThreads: 1).next())
-            dnsServer = made
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let made = DNSServer(loop: group.next())
+            (dnsServer, dnsGroup) = (made, group)
             controllerService?.feed(made)
             return made
         }()

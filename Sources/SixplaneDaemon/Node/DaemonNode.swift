@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import SixplaneController
 import SixplaneCore
 import SixplaneDNS
@@ -43,6 +44,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     var gsoAvailable = true
     /// The networks' names, once a network has a DNS domain (`DaemonNode+DNS`).
     var dnsServer: DNSServer?
+    var dnsGroup: MultiThreadedEventLoopGroup?
 
     public init(
         loop: any EventLoop, home: Home, identity: Identity, netconf: NetworkConfigurator,
@@ -96,7 +98,9 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     func shutdown() {
         stopped = true
         for id in taps.keys.sorted() { removeTap(id) }
-        _ = dnsServer?.close()
+        if let dnsServer, let dnsGroup {
+            dnsServer.close().whenComplete { _ in dnsGroup.shutdownGracefully { _ in } }
+        }
         netconf.drain()
     }
 }
