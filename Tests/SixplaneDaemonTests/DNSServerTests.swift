@@ -13,6 +13,7 @@ import Testing
     static let nwid = try! NetworkID(hex: "8056c2e21c000001")
     static let ctl = try! Address(hex: "8056c2e21c")
     static let h1 = try! Address(hex: "1122334455")
+    static let h2 = try! Address(hex: "a1b2c3d4e5")
     static let container = IPAddress.v6(SixPlane(network: nwid, node: h1).address(interfaceID: 0x0242_ac11_0002))
     static let digAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/dig")
 
@@ -31,6 +32,8 @@ import Testing
             var d = MemberDirectory()
             d.set(ctl, .init(address: ctl, label: "ctl", addresses: [one]))
             d.set(h1, .init(address: h1, label: "h1", addresses: [try! IPAddress(parsing: "::1"), two]))
+            // A member reached over IPv4 only (its server is h1's, which does not know the name).
+            d.set(h2, .init(address: h2, label: "h2", addresses: [two]))
             zone.members = d
             r.zones[nwid] = zone
         }
@@ -77,6 +80,8 @@ import Testing
         let relayed = Self.dig(port, "web.h1.lab.example", "AAAA")
         #expect(relayed.contains("status: NOERROR") && relayed.contains("\(Self.container)") && relayed.contains(" ra"), "\(relayed)")
         #expect(controller.counters.forwarded == 1)
+        // Asked over IPv4 (from the dual-stack socket), and the member's own answer relayed as it came.
+        #expect(Self.dig(port, "web.h2.lab.example", "AAAA").contains("status: REFUSED"))
         // Without recursion: the referral, NS and glue.
         let referral = Self.dig(port, "web.h1.lab.example", "AAAA", "+norecurse")
         #expect(referral.contains("AUTHORITY: 1") && referral.contains("IN\tNS\th1.lab.example."), "\(referral)")

@@ -136,7 +136,9 @@ public final class DNSServer: @unchecked Sendable {
     }
 
     private func forward(_ query: DNSMessage, to server: IPAddress, client: SocketAddress, via: any Channel, limit: Int, now: Int64) {
-        guard pending.count < Self.forwardLimit, let target = try? SocketAddress(ipAddress: server.description, port: forwardPort) else {
+        // The asking socket is IPv6 and dual-stack: an IPv4 server is reached at its IPv4-mapped address.
+        let text = if case .v4(let v4) = server { "::ffff:\(v4)" } else { server.description }
+        guard pending.count < Self.forwardLimit, let target = try? SocketAddress(ipAddress: text, port: forwardPort) else {
             fail(query, client, via, limit)
             return
         }
