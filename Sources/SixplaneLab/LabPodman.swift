@@ -63,7 +63,8 @@ public final class LabPodman: @unchecked Sendable {
         let networks = ([network] + also).flatMap { ["--network", $0] }
         let r = podman(["run", "-d", "--name", name] + networks + [Self.image, "sleep", "100000"])
         guard r.status == 0 else { throw LabError("\(host.name): podman run \(name) failed: \(r.output)") }
-        let shown = podman(["exec", name, "ip", "-6", "-o", "addr", "show", "dev", "eth0"]).output
+        // With a second network, podman may give the sixplane network eth1: look at every interface.
+        let shown = podman(["exec", name, "ip", "-6", "-o", "addr", "show", "scope", "global"]).output
         guard let address = LabContainer.globalIPv6(in: shown) else { throw LabError("\(host.name): \(name) has no global IPv6 address: \(shown)") }
         return address
     }
