@@ -33,26 +33,33 @@ public struct DNSResponder: Sendable {
     public static let udpLimit = 1232
 
     public func respond(to bytes: [UInt8]) -> DNSOutcome {
-        let query: DNSMessage
-        do { query = try DNSMessage(parsing: bytes) } catch {
-            guard bytes.count >= 12 else { return .drop(.unreadable) }
-            guard bytes[2] & 0x80 == 0 else { return .drop(.notAQuery) }
-            var header = DNSMessage.Header(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
-            header.isResponse = true
-            header.opcode = (bytes[2] >> 3) & 0x0f
-            header.rcode = DNSMessage.RCode.formatError
-            return .answer(DNSMessage(header: header))
-        }
+        guard let query = try? DNSMessage(parsing: bytes) else { return Self.unreadable(bytes) }
         return respond(to: query)
     }
 
+    /// What a datagram that did not read as a message gets: FORMERR when it has a query's header, else nothing.
+    public static func unreadable(_ bytes: [UInt8]) -> DNSOutcome {
+        guard bytes.count >= 12 else { return .drop(.unreadable) }
+        guard bytes[2] & 0x80 == 0 else { return .drop(.notAQuery) }
+        var header = DNSMessage.Header(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
+        header.isResponse = true
+        header.opcode = (bytes[2] >> 3) & 0x0f
+        header.rcode = DNSMessage.RCode.formatError
+        return .answer(DNSMessage(header: header))
+    }
+
+    /// The client's room for a UDP answer: its EDNS size (OPT's class) or 512, within `udpLimit`.
+    public static func udpRoom(_ query: DNSMessage) -> Int {
+        guard let opt = query.additionals.first(where: { $0.type == DNSType.opt }) else { return 512 }
+        return min(udpLimit, max(512, Int(opt.rclass)))
+    }
+
     public func respond(to query: DNSMessage) -> DNSOutcome {
+        let o = outcome(query)
         // A forwarded question keeps the client's id: the shell swaps in its own while it waits.
-        if case .forward(var asked, let server) = outcome(query) {
-            asked.header.id = query.header.id
-            return .forward(asked, to: server)
-        }
-        return outcome(query)
+        guard case .forward(var asked, let server) = o else { return o }
+        asked.header.id = query.header.id
+        return .forward(asked, to: server)
     }
 
     private func outcome(_ query: DNSMessage) -> DNSOutcome {
@@ -81,14 +88,15 @@ public struct DNSResponder: Sendable {
         guard let zone = zones.values.filter({ q.name.isWithin($0.domain) }).max(by: { $0.domain.labels.count < $1.domain.labels.count }),
             let labels = q.name.relative(to: zone.domain)
         else { return .answer(reply.with(rcode: DNSMessage.RCode.refused)) }
-        return forward(q, labels.map { String(decoding: DNSName.fold($0), as: UTF8.self) }, in: zone, reply: reply, rd: rd)
+        return name(q, labels.map { String(decoding: DNSName.fold($0), as: UTF8.self) }, in: zone, reply: reply, rd: rd)
     }
 
     // MARK: Forward names
 
-    private func forward(_ q: DNSQuestion, _ labels: [String], in zone: DNSZone, reply: DNSMessage, rd: Bool) -> DNSOutcome {
+    private func name(_ q: DNSQuestion, _ labels: [String], in zone: DNSZone, reply: DNSMessage, rd: Bool) -> DNSOutcome {
         let domain = zone.domain
-        // This host's own part: <host>.<domain> and <container>.<host>.<domain>.
+        // This host's own part: <host>.<domain> and <container>.<host>.<domain> (unless, on the controller's node,
+        // another member holds that name).
         if let host = labels.last, zone.isThisHost(host), zone.members?.lookup(host).contains(where: { $0.address != zone.node }) != true {
             let apex = (try? domain.prepending(host)) ?? domain
             let soa = Self.soa(apex, zone)
@@ -102,13 +110,7 @@ public struct DNSResponder: Sendable {
                 return .answer(reply.nameError(soa))
             }
         }
-        guard let members = zone.members else {
-            // Not ours to answer: the network's servers are, when the client wants it resolved.
-            guard rd, let server = zone.servers.first(where: { !zone.ownAddresses.contains($0) }) else {
-                return .answer(reply.with(rcode: DNSMessage.RCode.refused))
-            }
-            return .forward(Self.question(q), to: server)
-        }
+        guard let members = zone.members else { return Self.askServers(q, zone, reply: reply, rd: rd) }
         let soa = Self.soa(domain, zone)
         guard let host = labels.last else {
             let ns = (try? domain.prepending(zone.nodeLabel)) ?? domain
@@ -123,14 +125,24 @@ public struct DNSResponder: Sendable {
         guard let member = found.first, let server = DNSZone.serverAddress(of: member), let cut = try? domain.prepending(host) else {
             return .answer(reply.nameError(soa))
         }
-        return delegate(q, cut: cut, to: member, server: server, reply: reply, rd: rd)
+        return Self.delegate(q, cut: cut, ns: cut, to: member, server: server, reply: reply, rd: rd)
     }
 
     /// A referral to the member (NS and glue: what a resolver iterating follows), or, when the client wants it
     /// resolved, the question asked of the member on its behalf.
-    private func delegate(_ q: DNSQuestion, cut: DNSName, to member: MemberDirectory.Member, server: IPAddress, reply: DNSMessage, rd: Bool) -> DNSOutcome {
-        if rd { return .forward(Self.question(q, recursive: false), to: server) }
-        return .answer(reply.referral(cut, ns: cut, glue: member.addresses))
+    static func delegate(
+        _ q: DNSQuestion, cut: DNSName, ns: DNSName, to member: MemberDirectory.Member, server: IPAddress, reply: DNSMessage, rd: Bool
+    ) -> DNSOutcome {
+        if rd { return .forward(question(q, recursive: false), to: server) }
+        return .answer(reply.referral(cut, ns: ns, glue: member.addresses))
+    }
+
+    /// Not this node's to answer: the network's other servers are, when the client wants it resolved.
+    static func askServers(_ q: DNSQuestion, _ zone: DNSZone, reply: DNSMessage, rd: Bool) -> DNSOutcome {
+        guard rd, let server = zone.servers.first(where: { !zone.ownAddresses.contains($0) }) else {
+            return .answer(reply.with(rcode: DNSMessage.RCode.refused))
+        }
+        return .forward(question(q), to: server)
     }
 
     // MARK: Reverse names
@@ -149,13 +161,7 @@ public struct DNSResponder: Sendable {
             return .answer(reply.pointer(q, to: name, soa: soa))
         }
         let inNetwork = zone.ownPrefixes.contains { $0.network.contains(address) }
-        guard let members = zone.members else {
-            guard inNetwork else { return nil }
-            guard rd, let server = zone.servers.first(where: { !zone.ownAddresses.contains($0) }) else {
-                return .answer(reply.with(rcode: DNSMessage.RCode.refused))
-            }
-            return .forward(Self.question(q), to: server)
-        }
+        guard let members = zone.members else { return inNetwork ? Self.askServers(q, zone, reply: reply, rd: rd) : nil }
         let soa = Self.soa(zone.domain, zone)
         if let member = members.owner(of: address), let name = try? zone.domain.prepending(member.label ?? member.address.description) {
             return .answer(reply.pointer(q, to: name, soa: soa))
@@ -166,8 +172,7 @@ public struct DNSResponder: Sendable {
                 let host = try? zone.domain.prepending(member.label ?? member.address.description)
             else { return .answer(reply.nameError(soa)) }
             let cut = ReverseName.zone(of: SixPlane(network: zone.network, node: owner).hostPrefix)
-            if rd { return .forward(Self.question(q, recursive: false), to: server) }
-            return .answer(reply.referral(cut, ns: host, glue: member.addresses))
+            return Self.delegate(q, cut: cut, ns: host, to: member, server: server, reply: reply, rd: rd)
         }
         let rfc = RFC4193(network: zone.network, node: zone.node).networkPrefix
         let plane = zone.sixPlane.networkPrefix

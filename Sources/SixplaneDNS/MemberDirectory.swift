@@ -47,12 +47,6 @@ public struct MemberDirectory: Sendable {
         for ip in member.addresses where byIP[ip] == nil { byIP[ip] = address }
     }
 
-    public mutating func removeAll() {
-        members = [:]
-        byLabel = [:]
-        byIP = [:]
-    }
-
     /// Members by label (lower case) or by node id: a name two members share answers with both.
     public func lookup(_ label: String) -> [Member] {
         var found = (byLabel[label] ?? []).compactMap { members[$0] }

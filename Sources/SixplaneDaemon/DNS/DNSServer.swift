@@ -95,37 +95,34 @@ public final class DNSServer: @unchecked Sendable {
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .channelOption(ChannelOptions.Types.SocketOption(level: NIOBSDSocket.OptionLevel(rawValue: level), name: NIOBSDSocket.Option(rawValue: name)), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Listener(server: self)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Reader { [weak self] in self?.query($0, from: $1, on: channel) })
+                }
             }
             .bind(to: address)
     }
 
     // MARK: Queries (on `loop`)
 
-    fileprivate func query(_ bytes: [UInt8], from source: SocketAddress, on channel: any Channel) {
+    private func query(_ bytes: [UInt8], from source: SocketAddress, on channel: any Channel) {
         guard let ip = source.ipAddress.flatMap({ try? IPAddress(parsing: $0) }) else { return }
         let now = DaemonNode.now()
+        let query = try? DNSMessage(parsing: bytes)
         let outcome: DNSOutcome = state.withLockedValue { s in
             guard s.limiter.admit(ip, now: now) else {
                 s.counters.dropped[.rateLimited, default: 0] += 1
                 return .drop(.rateLimited)
             }
-            let o = s.responder.respond(to: bytes)
+            let o = query.map(s.responder.respond(to:)) ?? DNSResponder.unreadable(bytes)
             s.counters.count(o)
             return o
         }
-        let limit = Self.udpLimit(bytes)
+        let limit = query.map(DNSResponder.udpRoom) ?? 512
         switch outcome {
         case .answer(let m): send(m, to: source, on: channel, limit: limit)
         case .forward(let q, let server): forward(q, to: server, client: source, via: channel, limit: limit, now: now)
         case .drop: break
         }
-    }
-
-    /// The client's room for a UDP answer: its EDNS size (OPT's class) or 512, within our own limit.
-    static func udpLimit(_ bytes: [UInt8]) -> Int {
-        guard let m = try? DNSMessage(parsing: bytes), let opt = m.additionals.first(where: { $0.type == DNSType.opt }) else { return 512 }
-        return min(DNSResponder.udpLimit, max(512, Int(opt.rclass)))
     }
 
     private func send(_ m: DNSMessage, to address: SocketAddress, on channel: any Channel, limit: Int) {
@@ -162,7 +159,9 @@ public final class DNSServer: @unchecked Sendable {
         if let client { return loop.makeSucceededFuture(client) }
         return DatagramBootstrap(group: loop)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Asker(server: self)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Reader { [weak self] bytes, source in self?.answered(bytes, from: source) })
+                }
             }
             .bind(host: "::", port: 0)
             .map { channel in
@@ -171,7 +170,7 @@ public final class DNSServer: @unchecked Sendable {
             }
     }
 
-    fileprivate func answered(_ bytes: [UInt8], from source: SocketAddress) {
+    private func answered(_ bytes: [UInt8], from source: SocketAddress) {
         guard bytes.count >= 2, let ip = source.ipAddress.flatMap({ try? IPAddress(parsing: $0) }) else { return }
         let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
         // Only the server asked, from port 53, with the question asked: anything else is a spoofing attempt.
@@ -217,27 +216,15 @@ public final class DNSServer: @unchecked Sendable {
         }
     }
 
-    final class Listener: ChannelInboundHandler, @unchecked Sendable {
+    /// A socket's datagrams, handed to `read` as bytes with their source.
+    final class Reader: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        let server: DNSServer
-        init(server: DNSServer) { self.server = server }
+        let read: ([UInt8], SocketAddress) -> Void
+        init(_ read: @escaping ([UInt8], SocketAddress) -> Void) { self.read = read }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            server.query(Array(envelope.data.readableBytesView), from: envelope.remoteAddress, on: context.channel)
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: Error) {}
-    }
-
-    final class Asker: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = AddressedEnvelope<ByteBuffer>
-        let server: DNSServer
-        init(server: DNSServer) { self.server = server }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let envelope = unwrapInboundIn(data)
-            server.answered(Array(envelope.data.readableBytesView), from: envelope.remoteAddress)
+            read(Array(envelope.data.readableBytesView), envelope.remoteAddress)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {}

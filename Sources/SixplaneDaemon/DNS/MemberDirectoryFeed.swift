@@ -29,11 +29,15 @@ extension ControllerService {
         }
     }
 
-    /// Fills the zone's directory from the store (on the queue); a network not in the store gets none.
+    /// Fills the zone's directory from the store (on the queue); a network deleted from it gets none.
     func loadDirectory(_ id: NetworkID, into server: DNSServer) {
         queue.async { [self] in
-            guard let network = try? controller.store.network(id) else {
+            // Unreadable (the database away): what the zone has stays. Deleted: no directory rather than a stale one.
+            let found: ControllerNetwork?
+            do { found = try controller.store.network(id) } catch { return }
+            guard let network = found else {
                 directoryNetworks[id] = nil
+                server.update { $0.zones[id]?.members = nil }
                 return
             }
             var directory = MemberDirectory()

@@ -12,11 +12,11 @@ extension DaemonNode {
             guard let dns = config.dns, !dns.domain.isEmpty, let domain = try? DNSName(dns.domain), !domain.labels.isEmpty else { return nil }
             return DNSZone(network: id, domain: domain, node: identity.address, ownPrefixes: config.staticIPs, servers: dns.servers)
         }
-        guard zone != nil || dnsServer != nil else { return }
-        let server = dnsServer ?? {
+        guard zone != nil || dns != nil else { return }
+        let server = dns?.server ?? {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let made = DNSServer(loop: group.next())
-            (dnsServer, dnsGroup) = (made, group)
+            dns = (made, group)
             controllerService?.feed(made)
             return made
         }()

@@ -43,8 +43,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     /// Cleared when the kernel refuses UDP_SEGMENT.
     var gsoAvailable = true
     /// The networks' names, once a network has a DNS domain (`DaemonNode+DNS`).
-    var dnsServer: DNSServer?
-    var dnsGroup: MultiThreadedEventLoopGroup?
+    var dns: (server: DNSServer, group: MultiThreadedEventLoopGroup)?
 
     public init(
         loop: any EventLoop, home: Home, identity: Identity, netconf: NetworkConfigurator,
@@ -98,9 +97,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     func shutdown() {
         stopped = true
         for id in taps.keys.sorted() { removeTap(id) }
-        if let dnsServer, let dnsGroup {
-            dnsServer.close().whenComplete { _ in dnsGroup.shutdownGracefully { _ in } }
-        }
+        if let (server, group) = dns { server.close().whenComplete { _ in group.shutdownGracefully { _ in } } }
         netconf.drain()
     }
 }
