@@ -26,8 +26,16 @@ public enum DNSDrop: String, Sendable, CaseIterable {
 /// asked further, of the network's own servers and members); everything else is REFUSED.
 public struct DNSResponder: Sendable {
     public var zones: [NetworkID: DNSZone] = [:]
+    /// What this host runs, across its engines; each zone holds the part in its /80.
+    public private(set) var hosted: [HostedName] = []
 
     public init() {}
+
+    /// Sets what the host runs; every zone takes its part.
+    public mutating func setHosted(_ named: [HostedName]) {
+        hosted = named
+        for id in zones.keys { zones[id]?.setHosted(named) }
+    }
 
     /// UDP answers are cut to this unless the client's EDNS says less (never under 512).
     public static let udpLimit = 1232

@@ -11,6 +11,8 @@ public final class LabHost: @unchecked Sendable {
     public let home: String
     public private(set) var pid: pid_t?
     public var logPath: String { "\(home)/daemon.log" }
+    /// Where the daemon puts DNS settings (the lab's stand-in for /etc/resolv.conf).
+    public var resolvConf: String { "\(home)/resolv.conf" }
     public private(set) lazy var docker = LabDocker(host: self)
     public private(set) lazy var podman = LabPodman(host: self)
     public private(set) lazy var containerd = LabContainerd(host: self)
@@ -44,6 +46,12 @@ public final class LabHost: @unchecked Sendable {
     public func start(port: Int = 9993, extra: [String] = [], timeout: Double = 20) throws(LabError) {
         precondition(pid == nil, "\(name): daemon already running")
         unlink("\(home)/zerotier-one.port")
+        // Names for the host's own Docker engine's containers; DNS settings (allowDNS=1) in the host's own file, not
+        // the machine's /etc/resolv.conf, which every namespace shares.
+        let conf = "\(home)/local.conf"
+        if !FileManager.default.fileExists(atPath: conf) {
+            try? #"{"settings": {"dockerHost": "unix://\#(docker.socket)", "resolvConf": "\#(resolvConf)"}}"#.write(toFile: conf, atomically: true, encoding: .utf8)
+        }
         let argv = ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
         pid = try LabProcess.start(argv, log: logPath, what: "\(name): daemon", timeout: timeout, interval: 0.1) {
             FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port") && sixplane("info").status == 0

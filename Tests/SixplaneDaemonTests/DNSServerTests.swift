@@ -100,6 +100,80 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 4)
     }
 
+    /// TCP beside UDP: answers, a question relayed for a TCP client, several questions on one connection, and a
+    /// connection that sends what cannot be a message is closed.
+    @Test(.enabled(if: digAvailable, "needs bind9-dnsutils (make test installs it)"))
+    func answersOverTCP() throws {
+        let (controller, host, port, group) = try Self.servers()
+        defer {
+            _ = try? controller.close().wait()
+            _ = try? host.close().wait()
+            try? group.syncShutdownGracefully()
+        }
+        #expect(Self.dig(port, "+tcp", "h1.lab.example", "AAAA", "+short") == "::1\n")
+        #expect(Self.dig(port, "+tcp", "web.h1.lab.example", "AAAA", "+short") == "\(Self.container)\n", "relayed for a TCP client")
+        #expect(Self.dig(port, "+tcp", "example.com", "A").contains("status: REFUSED"))
+        // Two questions in one write, then a length too short for a header.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = UInt16(port).bigEndian
+        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let connected = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(connected == 0)
+        var out: [UInt8] = []
+        for id: UInt16 in [21, 22] {
+            var q = DNSMessage(header: .init(id: id))
+            q.questions = [DNSQuestion(name: try DNSName("h1.lab.example"), type: DNSType.a)]
+            let bytes = q.serialized()
+            out += [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xff)] + bytes
+        }
+        out += [0, 3, 1, 2, 3]
+        #expect(send(fd, out, out.count, 0) == out.count)
+        var got: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            got += buffer.prefix(n)
+        }
+        var ids: [UInt16] = []
+        var at = 0
+        while at + 2 <= got.count {
+            let length = Int(got[at]) << 8 | Int(got[at + 1])
+            guard at + 2 + length <= got.count, let m = try? DNSMessage(parsing: Array(got[(at + 2)..<(at + 2 + length)])) else { break }
+            #expect(m.answers.map(\.data) == [.a(IPv4Address(127, 0, 0, 2))])
+            ids.append(m.header.id)
+            at += 2 + length
+        }
+        #expect(ids == [21, 22] && at == got.count, "both answered, then the connection closed (\(got.count) bytes)")
+    }
+
+    /// A host that does not know its member name asks the controller's node for it (the PTR of its 6PLANE address)
+    /// and then answers under it.
+    @Test(.enabled(if: digAvailable, "needs bind9-dnsutils (make test installs it)"))
+    func hostLearnsItsName() throws {
+        let (controller, host, port, group) = try Self.servers()
+        defer {
+            _ = try? controller.close().wait()
+            _ = try? host.close().wait()
+            try? group.syncShutdownGracefully()
+        }
+        let plane = IPAddress.v6(SixPlane(network: Self.nwid, node: Self.h1).address)
+        controller.update { r in
+            r.zones[Self.nwid]!.members!.set(Self.h1, .init(address: Self.h1, label: "builder", addresses: [plane, try! IPAddress(parsing: "127.0.0.2")]))
+        }
+        try host.loop.submit { host.forwardPort = port }.wait()
+        host.update { $0.zones[Self.nwid]!.hostLabel = nil }
+        Self.waitFor(seconds: 5) { host.responder.zones[Self.nwid]?.hostLabel == "builder" }
+        #expect(host.responder.zones[Self.nwid]?.hostLabel == "builder")
+        let asked = Spawn.run(["dig", "@127.0.0.2", "-p", String(port), "+time=2", "+tries=1", "web.builder.lab.example", "AAAA", "+short"]).output
+        #expect(asked == "\(Self.container)\n")
+    }
+
     @Test func malformedAndFloods() throws {
         let (controller, host, port, group) = try Self.servers()
         defer {

@@ -123,6 +123,7 @@ public final class LocalAPI: @unchecked Sendable {
         case (_, 2, "moon"):
             guard parts[1].count <= 16, let id = UInt64(parts[1], radix: 16) else { return .error(400, "bad world id \(parts[1])", field: "id") }
             return moon(method, id, request)
+        case ("GET", 1, "dns"): return Response(dnsJSON)
         case ("GET", 1, "metrics"):
             return Response(status: 200, contentType: "text/plain; version=0.0.4", body: Metrics.text(daemon))
         default:

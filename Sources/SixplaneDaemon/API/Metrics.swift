@@ -1,4 +1,5 @@
 import SixplaneCore
+import SixplaneDNS
 
 /// The `/metrics` page: Prometheus text format (version 0.0.4).
 enum Metrics {
@@ -38,6 +39,12 @@ enum Metrics {
         metric("sixplane_ndp_emulated_total", "counter", "Neighbor solicitations answered locally (NDP emulation).", [("", s.ndpEmulated)])
         metric("sixplane_relayed_total", "counter", "Packets relayed for others (as a root).", [("", s.relayed)])
         metric("sixplane_send_errors_total", "counter", "Datagrams the kernel refused to send (no route, full buffer).", [("", daemon.counters.sendErrors)])
+        if let dns = daemon.dns?.server.counters {
+            metric("sixplane_dns_answers_total", "counter", "DNS answers by response code.",
+                dns.answers.sorted { $0.key < $1.key }.map { ("rcode=\"\(DNSCounters.rcodeName($0.key))\"", $0.value) })
+            metric("sixplane_dns_forwarded_total", "counter", "DNS questions asked of the network's servers or members for a client.", [("", dns.forwarded)])
+            metric("sixplane_dns_drops_total", "counter", "DNS queries dropped, by reason.", DNSDrop.allCases.map { ("reason=\"\($0.rawValue)\"", dns.dropped[$0] ?? 0) })
+        }
         metric("sixplane_gso_sends_total", "counter", "System calls that sent several datagrams at once (UDP GSO).", [("", daemon.counters.gsoSends)])
         metric("sixplane_gro_reads_total", "counter", "Socket reads that returned several datagrams at once (UDP GRO).", [("", daemon.counters.groReads)])
         metric("sixplane_tap_writes_total", "counter", "Frames written to taps; merged: several TCP segments in one.", [

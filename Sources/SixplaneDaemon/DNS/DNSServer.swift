@@ -9,23 +9,28 @@ import SixplaneDNS
 import Glibc
 #endif
 
-/// DNS over UDP on a loop of its own (never the node's): one socket per address it answers on, each bound with
-/// FREEBIND so a network's address can be listened on before the tap carries it. Queries go through the per-source
-/// limiter and the responder; forwarded questions wait in a bounded table, their answers relayed, or SERVFAIL after
-/// `forwardTimeout`.
+/// DNS over UDP and TCP on a loop of its own (never the node's): a socket of each per address it answers on, bound
+/// with FREEBIND so a network's address can be listened on before the tap carries it. Queries go through the
+/// per-source limiter and the responder; forwarded questions wait in a bounded table, their answers relayed, or
+/// SERVFAIL after `forwardTimeout`. TCP (for answers that did not fit a datagram) is bounded in connections, in
+/// bytes waiting per connection and in idle time.
 public final class DNSServer: @unchecked Sendable {
     // @unchecked: the channels and the forward table are touched only on `loop`; the rest is locked.
     public let loop: any EventLoop
     /// Where forwarded questions go (53; tests use another). On `loop`.
     public var forwardPort: Int
     private let state: NIOLockedValueBox<State>
-    private var listeners: [IPAddress: any Channel] = [:]
+    private var listeners: [IPAddress: (udp: any Channel, tcp: (any Channel)?)] = [:]
+    private var connections: [ObjectIdentifier: any Channel] = [:]
     private var client: (any Channel)?
     private var pending: [UInt16: Pending] = [:]
     private var nextID = UInt16.random(in: .min ... .max)
     private let logger = Logger(label: "sixplane.dns")
+    private let docker = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     public static let forwardLimit = 1024
+    public static let connectionLimit = 256
+    public static let idleTimeout: TimeAmount = .seconds(10)
     public static let forwardTimeout: Int64 = 2000
 
     struct State {
@@ -35,19 +40,35 @@ public final class DNSServer: @unchecked Sendable {
     }
 
     struct Pending {
-        var client: SocketAddress
-        var via: any Channel
+        enum Asker {
+            /// A client's question, relayed.
+            case client(Reply)
+            /// This host asking its own member name on a network.
+            case hostName(NetworkID)
+        }
+        var asker: Asker
         var query: DNSMessage
         var server: IPAddress
         var deadline: Int64
-        var limit: Int
     }
+
+    /// Where an answer goes: a datagram (cut to the client's room) or a message on a TCP connection.
+    enum Reply {
+        case datagram(to: SocketAddress, via: any Channel, limit: Int)
+        case stream(any Channel)
+    }
+
+    /// How often a host asks its member name (a rename shows within this).
+    public static let hostNameInterval: Int64 = 2000
 
     public init(loop: any EventLoop, forwardPort: Int = 53, limiter: DNSRateLimiter = DNSRateLimiter()) {
         self.loop = loop
         self.forwardPort = forwardPort
         state = NIOLockedValueBox(State(limiter: limiter))
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { [weak self] _ in self?.expire() }
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(Self.hostNameInterval)) { [weak self] _ in
+            self?.askHostNames()
+        }
     }
 
     /// Changes the zones (from any thread); answers use the new ones at once.
@@ -60,12 +81,19 @@ public final class DNSServer: @unchecked Sendable {
     /// are logged and tried again on the next call.
     public func listen(on addresses: Set<IPAddress>, port: Int = 53) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
-            for (ip, channel) in listeners where !addresses.contains(ip) {
+            for (ip, pair) in listeners where !addresses.contains(ip) {
                 listeners[ip] = nil
-                channel.close(promise: nil)
+                pair.udp.close(promise: nil)
+                pair.tcp?.close(promise: nil)
             }
             let binds = addresses.subtracting(listeners.keys).sorted().map { ip in
-                bind(ip, port: port).map { self.listeners[ip] = $0 }.flatMapErrorWithEventLoop { error, loop in
+                bind(ip, port: port).flatMap { udp in
+                    // TCP on the port UDP got (port 0: the kernel's choice); without it, UDP still answers.
+                    self.bindStream(ip, port: udp.localAddress?.port ?? port).map { Optional($0) }.recover { error in
+                        self.logger.warning("cannot listen for TCP on [\(ip)]:\(port): \(error)")
+                        return nil
+                    }.map { self.listeners[ip] = (udp, $0) }
+                }.flatMapErrorWithEventLoop { error, loop in
                     self.logger.warning("cannot listen on [\(ip)]:\(port): \(error)")
                     return loop.makeSucceededVoidFuture()
                 }
@@ -75,28 +103,75 @@ public final class DNSServer: @unchecked Sendable {
     }
 
     /// The port a listener got (port 0 asked for).
-    public func port(of ip: IPAddress) -> EventLoopFuture<Int?> { loop.submit { self.listeners[ip]?.localAddress?.port } }
+    public func port(of ip: IPAddress) -> EventLoopFuture<Int?> { loop.submit { self.listeners[ip]?.udp.localAddress?.port } }
+
+    /// Follows the containers of the Docker engine at `socketPath` (their names under this host's name).
+    public func watchDocker(socketPath: String) {
+        let watcher = DockerWatcher(engine: DockerEngine(socketPath: socketPath, group: loop)) { [weak self] named in
+            self?.update { $0.setHosted(named) }
+        }
+        docker.withLockedValue { task in
+            task?.cancel()
+            task = Task { await watcher.run() }
+        }
+    }
 
     public func close() -> EventLoopFuture<Void> {
-        loop.flatSubmit { [self] in
-            let all = Array(listeners.values) + (client.map { [$0] } ?? [])
+        docker.withLockedValue { task in
+            task?.cancel()
+            task = nil
+        }
+        return loop.flatSubmit { [self] in
+            let all = listeners.values.flatMap { [$0.udp] + ($0.tcp.map { [$0] } ?? []) } + Array(connections.values) + (client.map { [$0] } ?? [])
             listeners = [:]
+            connections = [:]
             client = nil
             return EventLoopFuture.andAllComplete(all.map { $0.close() }, on: loop)
         }
     }
 
-    private func bind(_ ip: IPAddress, port: Int) -> EventLoopFuture<any Channel> {
+    /// FREEBIND for the address's family.
+    private static func freebind(_ ip: IPAddress) -> ChannelOptions.Types.SocketOption {
         let level: CInt, name: CInt
         if case .v6 = ip { (level, name) = (CInt(IPPROTO_IPV6), 78 /* IPV6_FREEBIND */) } else { (level, name) = (CInt(IPPROTO_IP), CInt(IP_FREEBIND)) }
+        return ChannelOptions.Types.SocketOption(level: NIOBSDSocket.OptionLevel(rawValue: level), name: NIOBSDSocket.Option(rawValue: name))
+    }
+
+    private func bind(_ ip: IPAddress, port: Int) -> EventLoopFuture<any Channel> {
         let address: SocketAddress
         do { address = try SocketAddress(ipAddress: ip.description, port: port) } catch { return loop.makeFailedFuture(error) }
         return DatagramBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(ChannelOptions.Types.SocketOption(level: NIOBSDSocket.OptionLevel(rawValue: level), name: NIOBSDSocket.Option(rawValue: name)), value: 1)
+            .channelOption(Self.freebind(ip), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Reader { [weak self] in self?.query($0, from: $1, on: channel) })
+                    try channel.pipeline.syncOperations.addHandler(Reader { [weak self] bytes, source in
+                        self?.query(bytes, from: source) { .datagram(to: source, via: channel, limit: $0.map(DNSResponder.udpRoom) ?? 512) }
+                    })
+                }
+            }
+            .bind(to: address)
+    }
+
+    private func bindStream(_ ip: IPAddress, port: Int) -> EventLoopFuture<any Channel> {
+        let address: SocketAddress
+        do { address = try SocketAddress(ipAddress: ip.description, port: port) } catch { return loop.makeFailedFuture(error) }
+        return ServerBootstrap(group: loop)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(Self.freebind(ip), value: 1)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .childChannelInitializer { [weak self] channel in
+                guard let self, self.connections.count < Self.connectionLimit, let source = channel.remoteAddress else {
+                    return channel.close()
+                }
+                let key = ObjectIdentifier(channel)
+                self.connections[key] = channel
+                channel.closeFuture.whenComplete { _ in self.connections[key] = nil }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(StreamReader { [weak self] bytes in
+                        self?.query(bytes, from: source) { _ in .stream(channel) }
+                    })
                 }
             }
             .bind(to: address)
@@ -104,7 +179,7 @@ public final class DNSServer: @unchecked Sendable {
 
     // MARK: Queries (on `loop`)
 
-    private func query(_ bytes: [UInt8], from source: SocketAddress, on channel: any Channel) {
+    private func query(_ bytes: [UInt8], from source: SocketAddress, reply: (DNSMessage?) -> Reply) {
         guard let ip = source.ipAddress.flatMap({ try? IPAddress(parsing: $0) }) else { return }
         let now = DaemonNode.now()
         let query = try? DNSMessage(parsing: bytes)
@@ -117,11 +192,23 @@ public final class DNSServer: @unchecked Sendable {
             s.counters.count(o)
             return o
         }
-        let limit = query.map(DNSResponder.udpRoom) ?? 512
+        let to = reply(query)
         switch outcome {
-        case .answer(let m): send(m, to: source, on: channel, limit: limit)
-        case .forward(let q, let server): forward(q, to: server, client: source, via: channel, limit: limit, now: now)
+        case .answer(let m): send(m, to)
+        case .forward(let q, let server): ask(q, of: server, for: .client(to), now: now)
         case .drop: break
+        }
+    }
+
+    private func send(_ m: DNSMessage, _ reply: Reply) {
+        switch reply {
+        case .datagram(let address, let channel, let limit): send(m, to: address, on: channel, limit: limit)
+        case .stream(let channel):
+            let bytes = m.serialized(limit: DNSMessage.maxSize)
+            var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
+            buffer.writeInteger(UInt16(bytes.count))
+            buffer.writeBytes(bytes)
+            channel.writeAndFlush(buffer, promise: nil)
         }
     }
 
@@ -132,11 +219,11 @@ public final class DNSServer: @unchecked Sendable {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
-    private func forward(_ query: DNSMessage, to server: IPAddress, client: SocketAddress, via: any Channel, limit: Int, now: Int64) {
+    private func ask(_ query: DNSMessage, of server: IPAddress, for asker: Pending.Asker, now: Int64) {
         // The asking socket is IPv6 and dual-stack: an IPv4 server is reached at its IPv4-mapped address.
         let text = if case .v4(let v4) = server { "::ffff:\(v4)" } else { server.description }
         guard pending.count < Self.forwardLimit, let target = try? SocketAddress(ipAddress: text, port: forwardPort) else {
-            fail(query, client, via, limit)
+            fail(query, asker)
             return
         }
         var id = nextID
@@ -144,13 +231,23 @@ public final class DNSServer: @unchecked Sendable {
         nextID = id &+ 1
         var asked = query
         asked.header.id = id
-        pending[id] = Pending(client: client, via: via, query: query, server: server, deadline: now + Self.forwardTimeout, limit: limit)
+        pending[id] = Pending(asker: asker, query: query, server: server, deadline: now + Self.forwardTimeout)
         outbound().whenComplete { [self] result in
             guard case .success(let channel) = result else {
-                if let p = pending.removeValue(forKey: id) { fail(p.query, p.client, p.via, p.limit) }
+                if let p = pending.removeValue(forKey: id) { fail(p.query, p.asker) }
                 return
             }
             send(asked, to: target, on: channel, limit: DNSMessage.maxSize)
+        }
+    }
+
+    /// Each network with a server: what is my name there? (At most one question in flight per network.)
+    private func askHostNames() {
+        let now = DaemonNode.now()
+        let asking = Set(pending.values.compactMap { if case .hostName(let id) = $0.asker { id } else { nil } })
+        for (id, zone) in responder.zones.sorted(by: { $0.key < $1.key }) where !asking.contains(id) {
+            guard let (query, server) = zone.hostNameQuery(id: 0) else { continue }
+            ask(query, of: server, for: .hostName(id), now: now)
         }
     }
 
@@ -181,11 +278,16 @@ public final class DNSServer: @unchecked Sendable {
             return
         }
         pending[id] = nil
-        m.header.id = p.query.header.id
-        m.header.recursionDesired = true
-        m.header.recursionAvailable = true
-        m.header.authoritative = false
-        send(m, to: p.client, on: p.via, limit: p.limit)
+        switch p.asker {
+        case .client(let reply):
+            m.header.id = p.query.header.id
+            m.header.recursionDesired = true
+            m.header.recursionAvailable = true
+            m.header.authoritative = false
+            send(m, reply)
+        case .hostName(let network):
+            update { $0.zones[network]?.learnHostName(from: m) }
+        }
     }
 
     /// An IPv4 server answers the IPv6 socket as an IPv4-mapped address.
@@ -195,7 +297,9 @@ public final class DNSServer: @unchecked Sendable {
         return false
     }
 
-    private func fail(_ query: DNSMessage, _ client: SocketAddress, _ via: any Channel, _ limit: Int) {
+    private func fail(_ query: DNSMessage, _ asker: Pending.Asker) {
+        // Not knowing its name this time, a host keeps the one it had.
+        guard case .client(let reply) = asker else { return }
         var m = query
         m.header.isResponse = true
         m.header.recursionDesired = true
@@ -205,14 +309,14 @@ public final class DNSServer: @unchecked Sendable {
         m.authorities = []
         m.additionals = []
         state.withLockedValue { $0.counters.dropped[.forwardFailed, default: 0] += 1 }
-        send(m, to: client, on: via, limit: limit)
+        send(m, reply)
     }
 
     private func expire() {
         let now = DaemonNode.now()
         for (id, p) in pending where p.deadline <= now {
             pending[id] = nil
-            fail(p.query, p.client, p.via, p.limit)
+            fail(p.query, p.asker)
         }
     }
 
@@ -229,6 +333,36 @@ public final class DNSServer: @unchecked Sendable {
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {}
     }
+
+    /// A TCP connection's messages (each after its two-byte length, RFC 1035 §4.2.2), handed to `read` one by one;
+    /// the connection is closed when idle too long or when it sends what cannot be a message.
+    final class StreamReader: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let read: ([UInt8]) -> Void
+        private var buffer = ByteBuffer()
+        init(_ read: @escaping ([UInt8]) -> Void) { self.read = read }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var incoming = unwrapInboundIn(data)
+            buffer.writeBuffer(&incoming)
+            while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) {
+                guard length >= 12 else {
+                    context.close(promise: nil)
+                    return
+                }
+                guard buffer.readableBytes >= 2 + Int(length) else { break }
+                buffer.moveReaderIndex(forwardBy: 2)
+                read(buffer.readBytes(length: Int(length)) ?? [])
+            }
+            buffer.discardReadBytes()
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
+    }
 }
 
 /// What the DNS server did, for the metrics.
@@ -237,6 +371,18 @@ public struct DNSCounters: Sendable, Equatable {
     public var answers: [UInt8: Int] = [:]
     public var forwarded = 0
     public var dropped: [DNSDrop: Int] = [:]
+
+    public static func rcodeName(_ rcode: UInt8) -> String {
+        switch rcode {
+        case 0: "NOERROR"
+        case 1: "FORMERR"
+        case 2: "SERVFAIL"
+        case 3: "NXDOMAIN"
+        case 4: "NOTIMP"
+        case 5: "REFUSED"
+        default: "RCODE\(rcode)"
+        }
+    }
 
     mutating func count(_ o: DNSOutcome) {
         switch o {

@@ -2,11 +2,18 @@ import SixplaneController
 import SixplaneCore
 
 /// The parts of `local.conf` (ZeroTier's JSON settings file) Sixplane uses: `settings.primaryPort`,
-/// `settings.allowSecondaryPort`, and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}).
+/// `settings.allowSecondaryPort`, and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}),
+/// `settings.dockerHost` (the engine whose containers get names; `unix:///path` or a path, "" for none) and
+/// `settings.resolvConf` (the file DNS settings go in where systemd-resolved does not run).
 public struct LocalConf: Sendable {
     public var primaryPort: Int?
     public var allowSecondaryPort = true
     public var interfaceNames: [NetworkID: String] = [:]
+    public var dockerSocket: String? = Self.defaultDockerSocket
+    public var resolvConf = Self.defaultResolvConf
+
+    public static let defaultDockerSocket = "/var/run/docker.sock"
+    public static let defaultResolvConf = "/etc/resolv.conf"
 
     public init() {}
 
@@ -36,6 +43,18 @@ public struct LocalConf: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(path): settings.interfaceNames wants {\"<nwid>\": \"<name of at most 15 bytes>\"}")
             }
             interfaceNames[id] = name
+        }
+        if let d = settings["dockerHost"] {
+            guard let text = d.stringValue, text.isEmpty || text.hasPrefix("/") || text.hasPrefix("unix:///") else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.dockerHost wants \"unix:///<socket>\", a socket path, or \"\" for none")
+            }
+            dockerSocket = text.isEmpty ? nil : text.hasPrefix("unix://") ? String(text.dropFirst(7)) : text
+        }
+        if let r = settings["resolvConf"] {
+            guard let text = r.stringValue, text.hasPrefix("/") else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.resolvConf wants an absolute path")
+            }
+            resolvConf = text
         }
     }
 }

@@ -18,6 +18,7 @@ extension DaemonNode {
             let made = DNSServer(loop: group.next())
             dns = (made, group)
             controllerService?.feed(made)
+            if let dockerSocket { made.watchDocker(socketPath: dockerSocket) }
             return made
         }()
         var addresses = Set<IPAddress>()
@@ -26,15 +27,26 @@ extension DaemonNode {
             if var next = zone, let old = r.zones[id] {
                 // What the config does not say stays: the host's name, its containers, the controller's directory.
                 (next.hostLabel, next.containers, next.members, next.serial) = (old.hostLabel, old.containers, old.members, old.serial &+ 1)
+                next.setHosted(r.hosted)
                 r.zones[id] = next
             } else {
                 appeared = zone != nil
                 r.zones[id] = zone
+                r.zones[id]?.setHosted(r.hosted)
             }
             addresses = Set(r.zones.values.flatMap(\.ownAddresses))
         }
         _ = server.listen(on: addresses)
         // This node controls the network: the whole domain is its to answer.
         if appeared, id.controller == identity.address, let controllerService { controllerService.loadDirectory(id, into: server) }
+    }
+
+    /// With allowDNS=1 the host resolves the network's domain through its servers (or stops, without).
+    func applyResolver(_ id: NetworkID, config: NetworkConfig, settings: LocalNetworkSettings) {
+        guard let tap = taps[id] else { return }
+        let entry = config.dns.flatMap { dns in
+            settings.allowDNS && !dns.domain.isEmpty && !dns.servers.isEmpty ? ResolvConfBlock.Entry(domain: dns.domain, servers: dns.servers) : nil
+        }
+        resolver.set(id, tap: tap.name, entry)
     }
 }

@@ -14,6 +14,7 @@ extension DaemonNode {
         try home.writeLocalSettings(s, id)
         if let network = node.networks[id], let tap = taps[id], let config = network.config, network.status == .ok {
             netconf.apply(ManagedPlan(config: config, settings: s), to: tap.name)
+            applyResolver(id, config: config, settings: s)
         }
     }
 

@@ -41,6 +41,7 @@ extension DaemonNode {
         let settings = settings[id] ?? LocalNetworkSettings()
         netconf.apply(ManagedPlan(config: config, settings: settings), to: tap.name)
         updateDNS(id, config: config)
+        applyResolver(id, config: config, settings: settings)
     }
 
     /// One read of the tap's frames: one burst (`Node.receive(frames:)`).
@@ -52,6 +53,7 @@ extension DaemonNode {
     func removeTap(_ id: NetworkID) {
         guard let tap = taps.removeValue(forKey: id) else { return }
         updateDNS(id, config: nil)
+        resolver.set(id, tap: tap.name, nil)
         netconf.forget(tap.name)
         tap.close()
         logger.info("network \(id): tap \(tap.name) removed")

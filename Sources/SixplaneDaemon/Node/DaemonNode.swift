@@ -44,6 +44,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     var gsoAvailable = true
     /// The networks' names, once a network has a DNS domain (`DaemonNode+DNS`).
     var dns: (server: DNSServer, group: MultiThreadedEventLoopGroup)?
+    /// The Docker engine whose containers get names under this host's (local.conf `settings.dockerHost`).
+    public var dockerSocket: String? = LocalConf.defaultDockerSocket
+    /// Where networks with allowDNS=1 put their DNS settings (local.conf `settings.resolvConf`).
+    public var resolver = ResolverConfigurator()
 
     public init(
         loop: any EventLoop, home: Home, identity: Identity, netconf: NetworkConfigurator,
@@ -98,6 +102,7 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         stopped = true
         for id in taps.keys.sorted() { removeTap(id) }
         if let (server, group) = dns { server.close().whenComplete { _ in group.shutdownGracefully { _ in } } }
+        resolver.removeAll()
         netconf.drain()
     }
 }

@@ -47,6 +47,8 @@ public enum Daemon {
             daemon.sockets = bound.channels
             daemon.sendDescriptors = bound.sendDescriptors
             daemon.port = port
+            daemon.dockerSocket = localConf.dockerSocket
+            daemon.resolver = ResolverConfigurator(path: localConf.resolvConf)
             daemon.start(configuration: configuration, controllerStore: store)
         }.get()
         try FileIO.write(home.portPath, text: "\(port)")

@@ -53,10 +53,12 @@ struct DockerCommand: ParsableCommand {
             let plane = try DockerCommand.plane(network: network, home: service.home)
             try DockerCommand.checkJoined(plane, service: service)
             let cidr = plane.hostPrefix.description
+            let names = try DockerCommand.names(plane, service: service)
             if let dockerNetwork {
                 try createNetwork(dockerNetwork, cidr: cidr)
+                if let names { Output.line("containers resolve the network's names with --dns \(names.servers[0]) --dns-search \(names.domain)") }
             } else {
-                try mergeDaemonJSON(cidr: cidr)
+                try mergeDaemonJSON(cidr: cidr, names: names)
             }
             if !noForwarding {
                 let path = "/proc/sys/net/ipv6/conf/all/forwarding"
@@ -70,7 +72,7 @@ struct DockerCommand: ParsableCommand {
             }
         }
 
-        func mergeDaemonJSON(cidr: String) throws {
+        func mergeDaemonJSON(cidr: String, names: (domain: String, servers: [String])?) throws {
             var object: [String: JSON] = [:]
             if FileManager.default.fileExists(atPath: daemonJSON) {
                 guard let data = FileManager.default.contents(atPath: daemonJSON) else { throw CLIError("cannot read \(daemonJSON)") }
@@ -87,6 +89,21 @@ struct DockerCommand: ParsableCommand {
             if object["fixed-cidr-v6"] != .string(cidr) {
                 changes.append("fixed-cidr-v6: \(object["fixed-cidr-v6"]?.text ?? "(unset)") → \"\(cidr)\"")
                 object["fixed-cidr-v6"] = .string(cidr)
+            }
+            // The network's names: this host's node first, then the servers the host had, for everything else.
+            if let names {
+                let kept = (object["dns"]?.arrayValue ?? []).compactMap(\.stringValue).filter { !names.servers.contains($0) }
+                let dns = JSON.array((names.servers + kept).map { .string($0) })
+                if object["dns"] != dns {
+                    changes.append("dns: \(object["dns"]?.text ?? "(unset)") → \(dns.text)")
+                    object["dns"] = dns
+                }
+                let search = (object["dns-search"]?.arrayValue ?? []).compactMap(\.stringValue)
+                if !search.contains(names.domain) {
+                    let next = JSON.array(([names.domain] + search).map { .string($0) })
+                    changes.append("dns-search: \(object["dns-search"]?.text ?? "(unset)") → \(next.text)")
+                    object["dns-search"] = next
+                }
             }
             if changes.isEmpty {
                 Output.line("\(daemonJSON) already gives containers \(cidr)")
@@ -124,6 +141,23 @@ struct DockerCommand: ParsableCommand {
         }
         guard let identity else { throw CLIError("no identity in \(home): start `sixplane daemon --home \(home)` once") }
         return SixPlane(network: id, node: identity.address)
+    }
+
+    /// The network's DNS domain and where containers ask for it: this host's node (on its 6PLANE address, which it
+    /// answers on and routes its containers to), then the host's own name servers (other than loopback ones, which a
+    /// container cannot reach); nil when the network has no domain.
+    static func names(_ plane: SixPlane, service: ServiceOptions, resolvConf: String = "/etc/resolv.conf") throws -> (domain: String, servers: [String])? {
+        let r: ServiceClient.Reply
+        do { r = try service.client().get("/network/\(plane.network)") } catch { throw CLIError("cannot reach the daemon: \(error)") }
+        guard r.status == 200, let domain = JSON(parsing: r.body)?["dns"]?["domain"]?.stringValue, !domain.isEmpty else { return nil }
+        var servers = [plane.address.description]
+        let text = (try? String(contentsOfFile: resolvConf, encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") where line.hasPrefix("nameserver ") {
+            let server = line.dropFirst("nameserver ".count).trimmingCharacters(in: .whitespaces)
+            guard let ip = try? IPAddress(parsing: server), !ip.description.hasPrefix("127."), ip.description != "::1", !servers.contains(server) else { continue }
+            servers.append(server)
+        }
+        return (domain, servers)
     }
 
     /// The daemon must have joined the network and been given this host's 6PLANE address (what the CNI plugin

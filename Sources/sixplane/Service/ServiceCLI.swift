@@ -41,6 +41,8 @@ struct ServiceCLI {
                     Output.line("200 listnetworks " + fields.joined(separator: " ") + " " + (ips.isEmpty ? "-" : ips.joined(separator: ",")))
                 }
             }
+        case "dns":
+            return try getJSON("/dns", command) { d in Output.raw(Self.dnsText(d)) }
         case "listpeers":
             return try getJSON("/peer", command) { list in
                 Output.line("200 listpeers <ztaddr> <path> <latency> <version> <role>")

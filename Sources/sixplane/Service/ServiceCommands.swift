@@ -28,6 +28,13 @@ struct PeersCommand: ParsableCommand {
     func run() throws { try service.run("peers") }
 }
 
+struct DNSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dns", abstract: "What this node answers for by name on each network, and what it applied to the host's resolver.")
+    @OptionGroup var service: ServiceOptions
+    func run() throws { try service.run("dns") }
+}
+
 struct JoinCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "join", abstract: "Join a network (16 hex digits).")
     @OptionGroup var service: ServiceOptions
