@@ -24,8 +24,10 @@ packages=(
     # The CNI plugin's tests: pods of podman's CNI backend on lab hosts (and the reference plugins next to ours).
     podman
     containernetworking-plugins
-    # DNS: the server is asked by a real client (dig).
+    # DNS: the server is asked by a real client (dig) and by a real recursive resolver (unbound), forwarding and
+    # stubbing the network's domain.
     bind9-dnsutils
+    unbound
 )
 
 missing=()

@@ -206,7 +206,7 @@ public struct DNSResponder: Sendable {
     static func soa(_ apex: DNSName, _ zone: DNSZone) -> DNSRecord {
         let primary = zone.hostName
         let mailbox = (try? zone.domain.prepending("hostmaster")) ?? zone.domain
-        return DNSRecord(name: apex, type: DNSType.soa, ttl: DNSZone.ttl, data: .soa(.init(primary: primary, mailbox: mailbox, serial: zone.serial, minimum: DNSZone.ttl)))
+        return DNSRecord(name: apex, type: DNSType.soa, ttl: DNSZone.ttl, data: .soa(.init(primary: primary, mailbox: mailbox, serial: zone.serial, minimum: DNSZone.negativeTTL)))
     }
 }
 

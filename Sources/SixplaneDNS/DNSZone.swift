@@ -18,8 +18,12 @@ public struct DNSZone: Sendable {
     public var members: MemberDirectory?
     /// Bumped whenever what the zone holds changes (the SOA serial).
     public var serial: UInt32 = 1
-    /// Short: a rename, a deauthorization or a stopped container must be gone from caches within seconds.
-    public static let ttl: UInt32 = 5
+    /// Short: a rename, a deauthorization or a stopped container must be gone from caches (unbound's, a
+    /// forwarder's) within 2 s, and caches count in whole seconds.
+    public static let ttl: UInt32 = 1
+    /// How long a resolver may remember that a name is not there (the SOA's minimum): a container just started is
+    /// found within a second of the first miss.
+    public static let negativeTTL: UInt32 = 1
     /// Containers per host, at most.
     public static let containerLimit = 4096
 
