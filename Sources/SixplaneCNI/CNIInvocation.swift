@@ -39,6 +39,16 @@ public struct CNIInvocation: Equatable, Sendable {
         }
     }
 
+    /// The pod's name as the runtime gives it in `CNI_ARGS` (`K8S_POD_NAME`: kubelet, containerd, and podman, which
+    /// passes the container's name), else the container id's first 12 characters, as `docker ps` shows them.
+    public var podName: String {
+        for pair in args.split(separator: ";") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == "K8S_POD_NAME", !kv[1].isEmpty { return String(kv[1].prefix(253)) }
+        }
+        return String(containerID.prefix(12))
+    }
+
     static func isValidContainerID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, id.utf8.count <= 1024, isAlphanumeric(first) else { return false }
         return id.unicodeScalars.allSatisfy { isAlphanumeric($0) || $0 == "_" || $0 == "." || $0 == "-" }

@@ -42,7 +42,7 @@ public enum CNIPlugin {
         case .add:
             let host = try HostReadiness.query(home: config.home, network: config.network)
             try turnOnForwarding()
-            let index = try book.allocate(for: holder)
+            let index = try book.allocate(for: holder) { (invocation.podName, "\(Self.address(host.plane, index: $0))") }
             let address = address(host.plane, index: index)
             let link = PodLink(holder)
             do {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The pod addresses of one CNI network on this host, kept on disk so that they survive restarts: one file per
-/// address held (named by its index in the pod range, holding the container id and interface name), and a cursor so
+/// address held (named by its index in the pod range, holding the container id and interface name, then the pod's
+/// name and address, which the daemon serves in DNS), and a cursor so
 /// that a released address is not handed out again before the rest of the range. Every change is made under an
 /// exclusive lock on the directory's `lock` file, so concurrent ADDs from parallel plugin processes get different
 /// addresses, and is synced to disk before the plugin answers.
@@ -27,8 +28,9 @@ public struct PodAddressBook: Sendable {
         self.poolSize = poolSize
     }
 
-    /// The index held by `holder`, or a new one (the next free after the last one given).
-    public func allocate(for holder: Holder) throws(CNIError) -> Int {
+    /// The index held by `holder`, or a new one (the next free after the last one given). `named` gives what the
+    /// daemon's DNS reads from the file after the holder: the pod's name and its address.
+    public func allocate(for holder: Holder, named: (Int) -> (name: String, address: String)? = { _ in nil }) throws(CNIError) -> Int {
         try locked { () throws(CNIError) -> Int in
             let held = try readAll()
             if let (index, _) = held.first(where: { $0.value == holder }) { return index }
@@ -41,7 +43,8 @@ public struct PodAddressBook: Sendable {
                 if held[index] == nil { break }
             }
             guard held[index] == nil else { throw full }
-            try write(directory + "/\(index)", "\(holder.containerID)\n\(holder.ifname)\n")
+            let name = named(index).map { "\($0.name.filter { $0 != "\n" })\n\($0.address)\n" } ?? ""
+            try write(directory + "/\(index)", "\(holder.containerID)\n\(holder.ifname)\n" + name)
             try write(directory + "/last", "\(index)\n")
             return index
         }

@@ -50,7 +50,8 @@ public final class LabHost: @unchecked Sendable {
         // the machine's /etc/resolv.conf, which every namespace shares.
         let conf = "\(home)/local.conf"
         if !FileManager.default.fileExists(atPath: conf) {
-            try? #"{"settings": {"dockerHost": "unix://\#(docker.socket)", "resolvConf": "\#(resolvConf)"}}"#.write(toFile: conf, atomically: true, encoding: .utf8)
+            let settings = #""dockerHost": "unix://\#(docker.socket)", "cniDataDir": "\#(podman.dataDir)", "resolvConf": "\#(resolvConf)""#
+            try? "{\"settings\": {\(settings)}}\n".write(toFile: conf, atomically: true, encoding: .utf8)
         }
         let argv = ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
         pid = try LabProcess.start(argv, log: logPath, what: "\(name): daemon", timeout: timeout, interval: 0.1) {

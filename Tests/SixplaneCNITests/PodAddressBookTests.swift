@@ -26,6 +26,22 @@ import Testing
         #expect(try reopened.held() == [2: Self.holder(2), 3: Self.holder(1, "net1"), 4: Self.holder(4)])
     }
 
+    /// The pod's name (K8S_POD_NAME, else the short container id) and address follow the holder in its file, for
+    /// the daemon's DNS; the holder still reads back the same.
+    @Test func podNameAndAddressFollowTheHolder() throws {
+        let (book, dir) = Self.book()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var env = ["CNI_COMMAND": "ADD", "CNI_CONTAINERID": "0123456789abcdef0123", "CNI_IFNAME": "eth0", "CNI_NETNS": "/run/netns/x"]
+        #expect(try CNIInvocation(environment: env).podName == "0123456789ab")
+        env["CNI_ARGS"] = "IgnoreUnknown=1;K8S_POD_NAMESPACE=web;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=0123"
+        let invocation = try CNIInvocation(environment: env)
+        #expect(invocation.podName == "web")
+        let index = try book.allocate(for: Self.holder(1)) { (invocation.podName, "fc00::1:0:\($0)") }
+        let text = try String(contentsOfFile: "\(dir)/net/\(index)", encoding: .utf8)
+        #expect(text == "c1\neth0\nweb\nfc00::1:0:1\n")
+        #expect(try book.held() == [1: Self.holder(1)])
+    }
+
     @Test func aFullRangeIsRefusedAndWrapsAroundWhenFreed() throws {
         let (book, dir) = Self.book(poolSize: 3)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -30,6 +30,18 @@ extension NamespaceNetworkTests {
         let p1 = try h1.podman.run("p1", network: "sixplane"), p2 = try h2.podman.run("p2", network: "sixplane")
         #expect(p1 == "\(CNIPlugin.address(planes[0], index: 1))" && p2 == "\(CNIPlugin.address(planes[1], index: 1))", "\(p1) \(p2)")
 
+        // The pods by name under their host's (node id) in the network's domain, from the plugin's address books.
+        let ctl = lab.hosts["ctl"]!
+        #expect(ctl.api("POST", "/controller/network/\(nwid)", body: #"{"dns": {"domain": "pods.example", "servers": []}}"#).status == 200)
+        func name(_ host: LabHost, _ pod: String, at plane: SixPlane) -> String {
+            host.run(["dig", "@\(plane.address)", "+time=1", "+tries=1", "+short", "\(pod).\(host.address!).pods.example", "AAAA"]).output
+        }
+        let digs = FileManager.default.isExecutableFile(atPath: "/usr/bin/dig")
+        if digs {
+            #expect(Self.eventually(10) { name(h2, "p2", at: planes[1]) == "\(p2)\n" }, "\(h2.sixplane("dns").output)")
+            #expect(name(h1, "p1", at: planes[0]) == "\(p1)\n")
+        }
+
         // A Docker container on the third host, on its /80.
         let configured = h3.sixplane("docker", "configure", "--network", "\(nwid)", "--daemon-json", h3.docker.configFile)
         #expect(configured.status == 0, "\(configured.output)")
@@ -61,6 +73,7 @@ extension NamespaceNetworkTests {
         #expect(try book.held().count == 1)
         #expect(h1.podman.podman(["rm", "-f", "-t", "0", "p1"]).status == 0)
         #expect(try book.held().isEmpty)
+        if digs { #expect(Self.eventually(2) { name(h1, "p1", at: planes[0]).isEmpty }, "a removed pod's name is gone within 2 s") }
         #expect(PodLink.ours(inLinkList: h1.run(["ip", "-o", "link", "show"]).output).isEmpty)
         #expect(!h1.run(["ip", "-6", "route"]).output.contains(p1))
         // A new pod gets the next address, not the freed one.

@@ -22,6 +22,7 @@ public final class DNSServer: @unchecked Sendable {
     private let state: NIOLockedValueBox<State>
     private var listeners: [IPAddress: (udp: any Channel, tcp: (any Channel)?)] = [:]
     private var connections: [ObjectIdentifier: any Channel] = [:]
+    private var pods: PodNames?
     private var client: (any Channel)?
     private var pending: [UInt16: Pending] = [:]
     private var nextID = UInt16.random(in: .min ... .max)
@@ -37,6 +38,8 @@ public final class DNSServer: @unchecked Sendable {
         var responder = DNSResponder()
         var limiter: DNSRateLimiter
         var counters = DNSCounters()
+        /// What the host runs, by where it was learned ("docker", "cni").
+        var hosted: [String: [HostedName]] = [:]
     }
 
     struct Pending {
@@ -105,10 +108,29 @@ public final class DNSServer: @unchecked Sendable {
     /// The port a listener got (port 0 asked for).
     public func port(of ip: IPAddress) -> EventLoopFuture<Int?> { loop.submit { self.listeners[ip]?.udp.localAddress?.port } }
 
+    /// Sets what the host runs as one source knows it; the zones get every source's.
+    public func host(_ named: [HostedName], from source: String) {
+        state.withLockedValue { s in
+            s.hosted[source] = named
+            s.responder.setHosted(s.hosted.keys.sorted().flatMap { s.hosted[$0]! })
+        }
+    }
+
+    /// Follows the pods the CNI plugin gives addresses (its books under `dataDir`), looking each second.
+    public func watchPods(dataDir: String) {
+        loop.execute { [self] in
+            pods = PodNames(dataDir: dataDir)
+            loop.scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(1)) { [weak self] _ in
+                guard let self, let named = self.pods?.read() else { return }
+                self.host(named, from: "cni")
+            }
+        }
+    }
+
     /// Follows the containers of the Docker engine at `socketPath` (their names under this host's name).
     public func watchDocker(socketPath: String) {
         let watcher = DockerWatcher(engine: DockerEngine(socketPath: socketPath, group: loop)) { [weak self] named in
-            self?.update { $0.setHosted(named) }
+            self?.host(named, from: "docker")
         }
         docker.withLockedValue { task in
             task?.cancel()

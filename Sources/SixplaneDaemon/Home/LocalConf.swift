@@ -4,16 +4,20 @@ import SixplaneCore
 /// The parts of `local.conf` (ZeroTier's JSON settings file) Sixplane uses: `settings.primaryPort`,
 /// `settings.allowSecondaryPort`, and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}),
 /// `settings.dockerHost` (the engine whose containers get names; `unix:///path` or a path, "" for none) and
-/// `settings.resolvConf` (the file DNS settings go in where systemd-resolved does not run).
+/// `settings.cniDataDir` (the CNI plugin's `dataDir`, whose pods get names; "" for none) and `settings.resolvConf`
+/// (the file DNS settings go in where systemd-resolved does not run).
 public struct LocalConf: Sendable {
     public var primaryPort: Int?
     public var allowSecondaryPort = true
     public var interfaceNames: [NetworkID: String] = [:]
     public var dockerSocket: String? = Self.defaultDockerSocket
+    public var podDataDir: String? = Self.defaultPodDataDir
     public var resolvConf = Self.defaultResolvConf
 
     public static let defaultDockerSocket = "/var/run/docker.sock"
     public static let defaultResolvConf = "/etc/resolv.conf"
+    /// The CNI plugin's default `dataDir` (`CNIConfig.defaultDataDir`).
+    public static let defaultPodDataDir = "/var/lib/cni/sixplane"
 
     public init() {}
 
@@ -49,6 +53,12 @@ public struct LocalConf: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(path): settings.dockerHost wants \"unix:///<socket>\", a socket path, or \"\" for none")
             }
             dockerSocket = text.isEmpty ? nil : text.hasPrefix("unix://") ? String(text.dropFirst(7)) : text
+        }
+        if let c = settings["cniDataDir"] {
+            guard let text = c.stringValue, text.isEmpty || text.hasPrefix("/") else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.cniDataDir wants an absolute path, or \"\" for none")
+            }
+            podDataDir = text.isEmpty ? nil : text
         }
         if let r = settings["resolvConf"] {
             guard let text = r.stringValue, text.hasPrefix("/") else {

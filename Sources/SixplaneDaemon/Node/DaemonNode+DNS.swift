@@ -19,6 +19,7 @@ extension DaemonNode {
             dns = (made, group)
             controllerService?.feed(made)
             if let dockerSocket { made.watchDocker(socketPath: dockerSocket) }
+            if let podDataDir { made.watchPods(dataDir: podDataDir) }
             return made
         }()
         var addresses = Set<IPAddress>()

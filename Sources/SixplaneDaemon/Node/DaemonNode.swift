@@ -46,6 +46,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     var dns: (server: DNSServer, group: MultiThreadedEventLoopGroup)?
     /// The Docker engine whose containers get names under this host's (local.conf `settings.dockerHost`).
     public var dockerSocket: String? = LocalConf.defaultDockerSocket
+    /// Where the CNI plugin keeps its pod addresses (local.conf `settings.cniDataDir`).
+    public var podDataDir: String? = LocalConf.defaultPodDataDir
     /// Where networks with allowDNS=1 put their DNS settings (local.conf `settings.resolvConf`).
     public var resolver = ResolverConfigurator()
 

@@ -48,6 +48,7 @@ public enum Daemon {
             daemon.sendDescriptors = bound.sendDescriptors
             daemon.port = port
             daemon.dockerSocket = localConf.dockerSocket
+            daemon.podDataDir = localConf.podDataDir
             daemon.resolver = ResolverConfigurator(path: localConf.resolvConf)
             daemon.start(configuration: configuration, controllerStore: store)
         }.get()
