@@ -92,8 +92,10 @@ let package = Package(
                 "SixplaneController",
                 "SixplaneDaemon",
                 "SixplaneCNI",
+                "SixplaneDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(name: "CFuzzDriver"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import CAllocationCounter
 import SixplaneController
 import SixplaneCore
+import SixplaneDNS
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,14 +14,15 @@ struct Bench: ParsableCommand {
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case all, crypto, identity, armor, node, controller
+        case all, crypto, identity, armor, node, controller, dns
     }
 
-    @Argument(help: "Which benchmarks: all, crypto, identity, armor, node; or controller (not part of all: it builds a database of --members members).")
+    @Argument(help: "Which benchmarks: all, crypto, identity, armor, node; or controller (not part of all: it builds a database of --members members); or dns (servers on loopback, --dns-members members).")
     var suite: Suite = .all
     @Option(help: "Seconds per throughput measurement.") var seconds: Double = 1
     @Option(help: "Identity generations and validations to average.") var identities: Int = 20
     @Flag(help: "Print a JSON array instead of a table.") var json = false
+    @Option(help: "DNS benchmark: members the controller's node serves.") var dnsMembers: Int = 100_000
     @Option(help: "Controller benchmark: members in the network.") var members: Int = 1_000_000
     @Option(help: "Controller benchmark: config requests to time (random members).") var requests: Int = 100_000
     @Option(help: "Controller benchmark: members created through the API (one call each), then asked for the first time.")
@@ -50,9 +52,22 @@ struct Bench: ParsableCommand {
         guard members > 0, members <= 100_000_000 else { throw ValidationError("--members must be in 1...100000000") }
         guard requests > 0, requests <= 100_000_000 else { throw ValidationError("--requests must be in 1...100000000") }
         guard apiMembers >= 0, apiMembers <= 10_000_000 else { throw ValidationError("--api-members must be in 0...10000000") }
+        guard dnsMembers > 0, dnsMembers <= MemberDirectory.defaultLimit else { throw ValidationError("--dns-members must be in 1...\(MemberDirectory.defaultLimit)") }
     }
 
     func run() throws {
+        if suite == .dns {
+            let figures = try DNSBenchmark.run(members: dnsMembers, seconds: max(seconds, 1))
+            if json {
+                try Output.json(figures)
+                return
+            }
+            Output.line("DNS over UDP on loopback, \(dnsMembers) members; window = questions in flight")
+            for f in figures {
+                Output.line(pad(f.name, 34) + " window " + pad("\(f.window)", 3) + " \(Int(f.queriesPerSecond)) queries/s  p50 \(format2(f.p50Milliseconds)) ms  p99 \(format2(f.p99Milliseconds)) ms" + (f.lost > 0 ? "  (\(f.lost) lost)" : ""))
+            }
+            return
+        }
         if suite == .controller {
             let figures = try ControllerBenchmark.run(
                 .init(
