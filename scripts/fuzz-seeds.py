@@ -166,3 +166,14 @@ for name, data in [("aaaa", dns_query(1, "web.h2.lab.example", 28)), ("a", dns_q
                     + (b"\xc0\x0c" + struct.pack(">HHIH", 28, 1, 5, 16) + bytes(16)) * 2),
                    ("pointer-loop", struct.pack(">HHHHHH", 7, 0x0100, 1, 0, 0, 0) + b"\xc0\x0c\x00\x01\x00\x01")]:
     write("dns", name, data)
+
+# host-names: the real Docker engine answers (Tests/Fixtures/docker), a CNI book's pod file, resolv.conf files.
+for path in sorted(glob.glob("Tests/Fixtures/docker/*.json*")):
+    write("host-names", "docker-" + os.path.basename(path), open(path, "rb").read())
+for name, data in [("pod-file", b"0123456789ab\neth0\nweb\nfc6e:46e1:ca37:270e:bad5:1:0:1\n"),
+                   ("pod-file-old", b"0123456789ab\neth0\n"),
+                   ("resolv-conf", b"nameserver 10.0.0.2\nsearch corp.example\noptions edns0\n"),
+                   ("resolv-conf-ours", b"# sixplane: added for networks with allowDNS=1; removed when they leave or sixplane stops\n"
+                    b"nameserver fc00::1\n# sixplane: end\nnameserver 10.0.0.2\n# sixplane: added for networks with allowDNS=1; "
+                    b"removed when they leave or sixplane stops\nsearch lab.example\n# sixplane: end\n")]:
+    write("host-names", name, data)

@@ -9,7 +9,7 @@
 # that reach new code to Tests/Fixtures/fuzz-corpus/<target>/, which `make test` replays on every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets_all=(node wire controller-api json rules local-conf networks-d tap cni dns)
+targets_all=(node wire controller-api json rules local-conf networks-d tap cni dns host-names)
 mode=fuzz
 if [ "${1:-}" = merge ]; then mode=merge; shift; seconds=0; else seconds="${1:-300}"; shift || true; fi
 which="${1:-all}"

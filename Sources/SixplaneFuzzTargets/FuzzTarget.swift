@@ -26,13 +26,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case cni
     /// DNS messages: read, written back, cut to a UDP size.
     case dns
+    /// What a host learns about what it runs (Docker's container list, CNI pod files) and its resolv.conf blocks.
+    case hostNames = "host-names"
 
     /// Largest input worth trying (`-max_len`): node inputs carry 10 KB packets and 128 KiB configs.
     public var maxLength: Int {
         switch self {
         case .node, .networksD: 140_000
         case .wire: 12_000
-        case .controllerAPI, .json, .rules, .localConf, .cni, .dns: 65_536
+        case .controllerAPI, .json, .rules, .localConf, .cni, .dns, .hostNames: 65_536
         case .tap: 66_000
         }
     }
@@ -57,6 +59,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .tap: DaemonParserExercise.tapOffloads(bytes)
             case .cni: CNIParserExercise.run(bytes)
             case .dns: DNSParserExercise.run(bytes)
+            case .hostNames: DaemonParserExercise.hostNames(bytes)
             }
         }
     }

@@ -248,11 +248,13 @@ public final class DNSServer: @unchecked Sendable {
             fail(query, asker)
             return
         }
-        var id = nextID
-        while pending[id] != nil { id &+= 1 }
-        nextID = id &+ 1
-        var asked = query
-        asked.header.id = id
+        var free = nextID
+        while pending[free] != nil { free &+= 1 }
+        nextID = free &+ 1
+        let id = free
+        var question = query
+        question.header.id = id
+        let asked = question
         pending[id] = Pending(asker: asker, query: query, server: server, deadline: now + Self.forwardTimeout)
         outbound().whenComplete { [self] result in
             guard case .success(let channel) = result else {

@@ -4,7 +4,7 @@ import NIOPosix
 
 /// Docker's engine API over its unix socket: one GET per connection (HTTP/1.1, `Connection: close`), the body handed
 /// over as it comes, so the events stream can be read for as long as the engine keeps it open.
-struct DockerEngine: Sendable {
+public struct DockerEngine: Sendable {
     let socketPath: String
     let group: any EventLoopGroup
 
@@ -12,8 +12,8 @@ struct DockerEngine: Sendable {
     static let bodyLimit = 32 << 20
     static let lineLimit = 1 << 16
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// GETs `path`, giving each piece of the body to `body`; returns the status. Throws when the engine cannot be

@@ -7,7 +7,7 @@ import SixplaneDNS
 /// Keeps the names of the containers a host's Docker engine runs: the list read once, then again on every container
 /// or network event the engine streams (and every `relistInterval`, for an event missed while subscribing). When the
 /// engine cannot be reached its containers are taken away, and it is tried again each second.
-final class DockerWatcher: Sendable {
+public final class DockerWatcher: Sendable {
     let engine: DockerEngine
     let publish: @Sendable ([HostedName]) -> Void
     private let logger = Logger(label: "sixplane.dns.docker")
@@ -64,7 +64,7 @@ final class DockerWatcher: Sendable {
 
     /// The running containers of a `GET /containers/json` answer: the first name (without Docker's leading slash)
     /// and the global IPv6 and IPv4 addresses of every network it is on (the zone keeps those in its /80).
-    static func hosted(fromList bytes: [UInt8]) throws -> [HostedName] {
+    public static func hosted(fromList bytes: [UInt8]) throws -> [HostedName] {
         guard let list = JSON(parsing: String(decoding: bytes, as: UTF8.self))?.arrayValue else {
             throw DockerEngine.Failure(description: "the container list is not a JSON array")
         }

@@ -5,7 +5,7 @@ import SixplaneDNS
 /// The pods the CNI plugin gave addresses on this host, read from its address books (`<dataDir>/<network>/<index>`:
 /// container id, interface, pod name, address; see `PodAddressBook`), each network's folder read again only when it
 /// changed. Files from a plugin older than the names (two lines) are skipped.
-struct PodNames {
+public struct PodNames {
     let dataDir: String
     private var seen: [String: (stamp: timespec, pods: [HostedName])] = [:]
     /// Pods read per network folder, at most (the zone keeps at most `DNSZone.containerLimit` anyway).
@@ -35,11 +35,13 @@ struct PodNames {
 
     static func pods(in folder: String) -> [HostedName] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { Int($0) != nil }.sorted()
-        return names.prefix(limit).compactMap { name in
-            guard let text = try? FileIO.readText(folder + "/" + name, limit: 4096) else { return nil }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            guard lines.count >= 4, !lines[2].isEmpty, let address = try? IPAddress(parsing: String(lines[3])) else { return nil }
-            return HostedName(name: String(lines[2]), addresses: [address])
-        }
+        return names.prefix(limit).compactMap { name in (try? FileIO.readText(folder + "/" + name, limit: 4096)).flatMap(pod(fromFile:)) }
+    }
+
+    /// One address book file's pod: its name and address (lines 3 and 4); nil for a file without them.
+    public static func pod(fromFile text: String) -> HostedName? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 4, !lines[2].isEmpty, let address = try? IPAddress(parsing: String(lines[3])) else { return nil }
+        return HostedName(name: String(lines[2]), addresses: [address])
     }
 }

@@ -1,4 +1,5 @@
 import SixplaneCore
+import SixplaneDNS
 
 /// The daemon's parsers on untrusted input, for the fuzz targets and the corpus replay: `local.conf`, the files of
 /// `networks.d` (local settings and saved configs, and the address and route plan made from them), and the taps'
@@ -16,6 +17,23 @@ public enum DaemonParserExercise {
         precondition(LocalNetworkSettings(text: settings.text) == settings, "local settings do not survive a round trip")
         guard split < bytes.endIndex, let config = try? NetworkConfig(bytes: Array(bytes[(split + 1)...])) else { return }
         _ = ManagedPlan(config: config, settings: settings)
+    }
+
+    /// What a host learns about what it runs and its resolver, on one input: Docker's container list, a CNI book's
+    /// pod file, and a resolv.conf given Sixplane's blocks and taken back (what was there before must come back).
+    public static func hostNames(_ bytes: [UInt8]) {
+        if let named = try? DockerWatcher.hosted(fromList: bytes) {
+            var zone = DNSZone(network: NetworkID(rawValue: 0x8056_c2e2_1c00_0001), domain: .root, node: Address(truncating: 0x8056_c2e2_1c),
+                ownPrefixes: [SixPlane(network: NetworkID(rawValue: 0x8056_c2e2_1c00_0001), node: Address(truncating: 0x8056_c2e2_1c)).assignedAddress], servers: [])
+            zone.setHosted(named)
+            precondition(zone.containers.count <= DNSZone.containerLimit)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = PodNames.pod(fromFile: text)
+        let entry = ResolvConfBlock.Entry(domain: "lab.example", servers: [.v6(IPv6Address(high: 0xfc00 << 48, low: 1))])
+        let own = ResolvConfBlock.removing(from: text)
+        let back = ResolvConfBlock.removing(from: ResolvConfBlock.apply([entry], to: text))
+        precondition(back == own || back == own + "\n", "resolv.conf does not come back as it was")
     }
 
     /// An IPv6 packet as a TSO super-segment (cut at an MSS from the first two bytes) and as received segments to
