@@ -38,8 +38,10 @@ struct DemoCommand: ParsableCommand {
         LabSetup.step("starting a root (private planet), a controller and \(hosts) hosts, each in its own namespace")
         try lab.startWorld(members: names)
         LabSetup.step("creating a 6PLANE network with RFC4193 and an IPv4 pool; joining and authorizing the hosts")
-        let nwid = try lab.createNetwork(members: names, name: "demo")
+        let nwid = try lab.createNetwork(members: names + ["ctl"], name: "demo")
         let members = names.map { lab.hosts[$0]! }
+        LabSetup.step("naming the hosts on the controller and serving the domain \(Self.domain) from the controller's node")
+        try nameHosts(lab, nwid, members)
 
         var why = noDocker ? "--no-docker" : LabDocker.available ? nil : "dockerd or busybox-static is not installed"
         var containers: [LabContainer] = []
@@ -60,11 +62,54 @@ struct DemoCommand: ParsableCommand {
         let failures = printMatrix(containers)
         print(String(format: "\n%d of %d pairs answered; %.0f s since start", containers.count * (containers.count - 1) - failures,
                      containers.count * (containers.count - 1), Date().timeIntervalSince(started)))
+        var nameFailures = 0
+        if containers.first?.kind == .docker {
+            LabSetup.step("ping6 by name from \(containers[0].label) (Sixplane's DNS: <container>.<host>.\(Self.domain))")
+            nameFailures = printNames(containers)
+        }
         if keep { printExplore(lab, nwid, containers) }
-        if failures > 0 {
+        if failures + nameFailures > 0 {
             if !keep { print("daemon logs are in \(lab.directory)/<host>/daemon.log until the teardown; rerun with --keep to look") }
             throw ExitCode.failure
         }
+    }
+
+    static let domain = "demo.example"
+
+    /// The hosts' member names and the network's DNS domain, served by the controller's node (a member of its own
+    /// network); waits until every host has the domain in its config, so that `docker configure` gives it to Docker.
+    func nameHosts(_ lab: Lab, _ nwid: NetworkID, _ members: [LabHost]) throws(LabError) {
+        guard let ctl = lab.hosts["ctl"], let server = ctl.sixPlane(on: nwid)?.address else { throw LabError("the lab has no controller") }
+        for host in members {
+            let named = ctl.sixplane("member", "set", "\(nwid)", host.address ?? "", "name=\(host.name)")
+            guard named.status == 0 else { throw LabError("naming \(host.name): \(named.output)") }
+        }
+        let set = ctl.api("POST", "/controller/network/\(nwid)", body: #"{"dns": {"domain": "\#(Self.domain)", "servers": ["\#(server)"]}}"#)
+        guard set.status == 200 else { throw LabError("setting the network's DNS: \(set.body)") }
+        for host in members {
+            guard Lab.eventually(15, { host.api("GET", "/network/\(nwid)").body.contains(Self.domain) }) else {
+                throw LabError("\(host.name) did not get the network's DNS domain: \(host.tail())")
+            }
+        }
+    }
+
+    /// The first container pings every other by name; one line each. Returns the number that did not answer.
+    func printNames(_ containers: [LabContainer]) -> Int {
+        guard let from = containers.first else { return 0 }
+        var failures = 0
+        for to in containers.dropFirst() {
+            let name = "\(to.name).\(to.host.name).\(Self.domain)"
+            // The first try may come before the host's engine watcher and the host's name have settled.
+            var ms: Double?
+            for _ in 0..<5 where ms == nil {
+                ms = from.ping(name, attempts: 1)
+                if ms == nil { usleep(500_000) }
+            }
+            if ms == nil { failures += 1 }
+            print(pad(name, 28) + pad(to.address, 42) + (ms.map { String(format: "%.2f ms", $0) } ?? "FAIL"))
+            fflush(nil)
+        }
+        return failures
     }
 
     /// `sixplane docker configure` on each host (it writes the engine's daemon.json), then the engine, the image and
