@@ -115,5 +115,10 @@ extension NamespaceNetworkTests {
         #expect(Self.eventually(5) { (try? String(contentsOfFile: h2.resolvConf, encoding: .utf8)) == original })
         h1.stop()
         #expect((try? String(contentsOfFile: h1.resolvConf, encoding: .utf8)) == original, "taken out when the daemon stops")
+
+        // A member deleted on the controller: its name goes with it.
+        #expect(ctl.run(["dig", "@\(ctlPlane)", "+short", "builder.lab.example", "AAAA"]).output.contains("\(p2.address)"))
+        #expect(ctl.api("DELETE", "/controller/network/\(nwid)/member/\(h2.address!)").status == 200)
+        #expect(Self.eventually(5) { ctl.run(["dig", "@\(ctlPlane)", "builder.lab.example", "AAAA"]).output.contains("status: NXDOMAIN") }, "deleted")
     }
 }

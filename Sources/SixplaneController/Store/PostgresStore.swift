@@ -409,6 +409,18 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         return out
     }
 
+    public func members(_ network: NetworkID, after: Address?, limit: Int) throws(ControllerError) -> [ControllerMember] {
+        let texts = try withConnection { c in
+            let n = network.description, a = after?.description ?? "", l = limit == .max ? Int.max : limit
+            return try Self.run(c, "SELECT data FROM member WHERE network = \(n) AND address > \(a) ORDER BY address LIMIT \(l)").map {
+                try $0.decode(String.self)
+            }
+        }
+        var out: [ControllerMember] = []
+        for t in texts { out.append(try ControllerMember(json: try MemberUpdate.decode(t))) }
+        return out
+    }
+
     public func memberRevisions(_ network: NetworkID) throws(ControllerError) -> [(Address, Int64)] {
         try withConnection { c in
             try Self.run(c, "SELECT address, revision FROM member WHERE network = \(network.description) ORDER BY address").compactMap {

@@ -182,6 +182,17 @@ public final class SQLiteStore: ControllerStore {
         return out
     }
 
+    public func members(_ network: NetworkID, after: Address?, limit: Int) throws(ControllerError) -> [ControllerMember] {
+        let texts: [String] = try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT data FROM member WHERE network = ? AND address > ? ORDER BY address LIMIT ?",
+                arguments: [network.description, after?.description ?? "", limit == .max ? -1 : limit])
+        }
+        var out: [ControllerMember] = []
+        for t in texts { out.append(try ControllerMember(json: try Self.decode(t))) }
+        return out
+    }
+
     public func memberRevisions(_ network: NetworkID) throws(ControllerError) -> [(Address, Int64)] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT address, revision FROM member WHERE network = ? ORDER BY address", arguments: [network.description])

@@ -41,11 +41,13 @@ extension ControllerService {
                 return
             }
             var directory = MemberDirectory()
-            var offset = 0
+            var after: Address?
             while true {
-                guard let page = try? controller.store.members(id, offset: offset, limit: 1000), !page.isEmpty else { break }
+                let page: [ControllerMember]
+                do { page = try controller.store.members(id, after: after, limit: 1000) } catch { return }
+                guard let last = page.last else { break }
                 for m in page { directory.set(m.address, Self.entry(m, network)) }
-                offset += page.count
+                after = last.address
             }
             directoryNetworks[id] = network
             let node = controller.identity.address
