@@ -34,7 +34,21 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The allowDNS test drives a real systemd-resolved (and resolvectl) in a lab host's namespaces. Installing the package
+# would point the machine's own /etc/resolv.conf at a stub nobody serves here, so it is unpacked, not installed.
+resolved_dir=/var/cache/sixplane-tests/systemd-resolved
+unpack_resolved() {
+    [ -x "$resolved_dir/lib/systemd/systemd-resolved" ] && return 0
+    [ "$(id -u)" -eq 0 ] || return 0
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download -qq systemd-resolved >/dev/null 2>&1 || { apt-get update -qq && apt-get download -qq systemd-resolved; }) || { rm -rf "$tmp"; return 0; }
+    mkdir -p "$resolved_dir"
+    dpkg-deb -x "$tmp"/systemd-resolved_*.deb "$resolved_dir"
+    rm -rf "$tmp"
+}
 if [ ${#missing[@]} -eq 0 ]; then
+    unpack_resolved
     exit 0
 fi
 echo "installing: ${missing[*]}" >&2
@@ -55,3 +69,4 @@ fi
 trap '[ "$made_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+unpack_resolved

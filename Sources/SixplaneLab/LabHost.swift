@@ -43,7 +43,7 @@ public final class LabHost: @unchecked Sendable {
     }
 
     /// Starts the daemon (log appended to daemon.log) and waits until its API answers.
-    public func start(port: Int = 9993, extra: [String] = [], timeout: Double = 20) throws(LabError) {
+    public func start(port: Int = 9993, extra: [String] = [], environment: [String: String] = [:], timeout: Double = 20) throws(LabError) {
         precondition(pid == nil, "\(name): daemon already running")
         unlink("\(home)/zerotier-one.port")
         // Names for the host's own Docker engine's containers; DNS settings (allowDNS=1) in the host's own file, not
@@ -53,7 +53,8 @@ public final class LabHost: @unchecked Sendable {
             let settings = #""dockerHost": "unix://\#(docker.socket)", "cniDataDir": "\#(podman.dataDir)", "resolvConf": "\#(resolvConf)""#
             try? "{\"settings\": {\(settings)}}\n".write(toFile: conf, atomically: true, encoding: .utf8)
         }
-        let argv = ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
+        let env = environment.isEmpty ? [] : ["env"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let argv = env + ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
         pid = try LabProcess.start(argv, log: logPath, what: "\(name): daemon", timeout: timeout, interval: 0.1) {
             FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port") && sixplane("info").status == 0
         }

@@ -5,7 +5,8 @@ import SixplaneCore
 /// `settings.allowSecondaryPort`, and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}),
 /// `settings.dockerHost` (the engine whose containers get names; `unix:///path` or a path, "" for none) and
 /// `settings.cniDataDir` (the CNI plugin's `dataDir`, whose pods get names; "" for none) and `settings.resolvConf`
-/// (the file DNS settings go in where systemd-resolved does not run).
+/// (the file DNS settings go in where systemd-resolved does not run), `settings.resolver` ("systemd-resolved",
+/// "resolv.conf", or "auto").
 public struct LocalConf: Sendable {
     public var primaryPort: Int?
     public var allowSecondaryPort = true
@@ -13,6 +14,8 @@ public struct LocalConf: Sendable {
     public var dockerSocket: String? = Self.defaultDockerSocket
     public var podDataDir: String? = Self.defaultPodDataDir
     public var resolvConf = Self.defaultResolvConf
+    /// How allowDNS is applied: nil to find out (systemd-resolved where it runs, else the file).
+    public var resolverMethod: ResolverConfigurator.Method?
 
     public static let defaultDockerSocket = "/var/run/docker.sock"
     public static let defaultResolvConf = "/etc/resolv.conf"
@@ -65,6 +68,12 @@ public struct LocalConf: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(path): settings.resolvConf wants an absolute path")
             }
             resolvConf = text
+        }
+        if let m = settings["resolver"] {
+            guard let text = m.stringValue, text == "auto" || ResolverConfigurator.Method(rawValue: text) != nil else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.resolver wants \"auto\", \"systemd-resolved\" or \"resolv.conf\"")
+            }
+            resolverMethod = ResolverConfigurator.Method(rawValue: text)
         }
     }
 }

@@ -49,7 +49,7 @@ public enum Daemon {
             daemon.port = port
             daemon.dockerSocket = localConf.dockerSocket
             daemon.podDataDir = localConf.podDataDir
-            daemon.resolver = ResolverConfigurator(path: localConf.resolvConf)
+            daemon.resolver = ResolverConfigurator(path: localConf.resolvConf, method: localConf.resolverMethod)
             daemon.start(configuration: configuration, controllerStore: store)
         }.get()
         try FileIO.write(home.portPath, text: "\(port)")

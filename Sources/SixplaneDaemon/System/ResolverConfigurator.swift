@@ -26,9 +26,9 @@ public final class ResolverConfigurator: @unchecked Sendable {
     public let path: String
     public let method: Method
 
-    public init(path: String = LocalConf.defaultResolvConf) {
+    public init(path: String = LocalConf.defaultResolvConf, method: Method? = nil) {
         self.path = path
-        method = path == LocalConf.defaultResolvConf && Self.resolvedRuns() ? .resolved : .file
+        self.method = method ?? (path == LocalConf.defaultResolvConf && Self.resolvedRuns() ? .resolved : .file)
     }
 
     /// systemd-resolved answers on its D-Bus name when its runtime directory has the stub file it writes.
