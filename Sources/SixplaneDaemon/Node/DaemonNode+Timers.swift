@@ -26,6 +26,7 @@ extension DaemonNode {
         if now - timers.lastResync >= DaemonTimers.resync {
             timers.lastResync = now
             netconf.resync()
+            resolver.resync()
         }
         if now - timers.lastInterfaceScan >= DaemonTimers.interfaceScan { scanInterfaces(now) }
         let wait = DaemonTimers.wait(deadline: deadline, now: now)

@@ -49,6 +49,12 @@ public final class ResolverConfigurator: @unchecked Sendable {
         }
     }
 
+    /// Applies again what is wanted (the periodic re-sync: another program may have rewritten resolv.conf, or
+    /// systemd-resolved restarted and forgot the links).
+    public func resync() {
+        queue.async { [self] in if !wanted.isEmpty { sync() } }
+    }
+
     /// Takes everything back (the daemon stops).
     public func removeAll() {
         queue.sync {
