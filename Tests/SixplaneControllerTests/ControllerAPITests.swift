@@ -142,6 +142,11 @@ import Testing
         #expect(page.map { $0["address"]?.stringValue } == ["0a00000000", "0a00000001"])
         #expect(page.first?["objtype"] == "member")
         #expect(h.call("GET", path, query: ["offset": "6"]).json == [])
+        // By cursor: after the last address of the page before.
+        let first = try #require(h.call("GET", path, query: ["after": "", "limit": "2"]).json?.arrayValue)
+        #expect(first.map { $0["address"]?.stringValue } == ["0102030405", "0a00000000"])
+        let next = try #require(h.call("GET", path, query: ["after": "0a00000000", "limit": "2"]).json?.arrayValue)
+        #expect(next.map { $0["address"]?.stringValue } == ["0a00000001", "0a00000002"])
         let unstable = try #require(h.call("GET", "/unstable\(path)").json)
         #expect(unstable["meta"]?["totalCount"] == 6 && unstable["meta"]?["authorizedCount"] == 3)
         #expect(unstable["data"]?.arrayValue?.count == 6)
@@ -192,6 +197,8 @@ import Testing
         .init(method: "GET", path: "/controller/network/NWID/member", body: "?limit=0", status: 400, field: "limit"),
         .init(method: "GET", path: "/controller/network/NWID/member", body: "?limit=x", status: 400, field: "limit"),
         .init(method: "GET", path: "/controller/network/NWID/member", body: "?offset=-1", status: 400, field: "offset"),
+        .init(method: "GET", path: "/controller/network/NWID/member", body: "?after=xyz", status: 400, field: "after"),
+        .init(method: "GET", path: "/controller/network/NWID/member", body: "?after=0102030405&offset=3", status: 400, field: "after"),
         .init(method: "POST", path: "/controller/network/ffffffffff______", body: "{}", status: 400, field: "id"),
         .init(method: "POST", path: "/controller/network/12______", body: "{}", status: 400, field: "id"),
         .init(method: "GET", path: "/controller/network/aaaaaaaaaa000001", body: "", status: 404, field: nil),

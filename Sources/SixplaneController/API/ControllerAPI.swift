@@ -86,12 +86,21 @@ public final class ControllerAPI {
                     let counts = try store.memberCounts(nwid)
                     return Response(["data": .array(members.map(\.json)), "meta": ["totalCount": .int(Int64(counts.total)), "authorizedCount": .int(Int64(counts.authorized))]])
                 }
-                if request.query["offset"] != nil || request.query["limit"] != nil {
-                    guard let offset = Int(request.query["offset"] ?? "0"), offset >= 0 else {
-                        throw ControllerError(.badRequest, "offset must be a number ≥ 0", field: "offset")
-                    }
+                if request.query["offset"] != nil || request.query["limit"] != nil || request.query["after"] != nil {
                     guard let limit = Int(request.query["limit"] ?? "100"), limit > 0, limit <= 10_000 else {
                         throw ControllerError(.badRequest, "limit must be a number in 1…10000", field: "limit")
+                    }
+                    // The cursor: the members after an address (the last one of the page before), through the index,
+                    // none skipped or seen twice however the list changes during the walk.
+                    if let after = request.query["after"] {
+                        guard request.query["offset"] == nil else {
+                            throw ControllerError(.badRequest, "give after or offset, not both", field: "after")
+                        }
+                        let key = try after.isEmpty ? nil : address(after, field: "after")
+                        return Response(.array(try store.members(nwid, after: key, limit: limit).map(\.json)))
+                    }
+                    guard let offset = Int(request.query["offset"] ?? "0"), offset >= 0 else {
+                        throw ControllerError(.badRequest, "offset must be a number ≥ 0", field: "offset")
                     }
                     return Response(.array(try store.members(nwid, offset: offset, limit: limit).map(\.json)))
                 }
@@ -138,8 +147,8 @@ public final class ControllerAPI {
         do { return try NetworkID(hex: text) } catch { throw ControllerError(.badRequest, error.message, field: "nwid") }
     }
 
-    private func address(_ text: String) throws(ControllerError) -> Address {
-        do { return try Address(hex: text) } catch { throw ControllerError(.badRequest, error.message, field: "address") }
+    private func address(_ text: String, field: String = "address") throws(ControllerError) -> Address {
+        do { return try Address(hex: text) } catch { throw ControllerError(.badRequest, error.message, field: field) }
     }
 
     private func body(_ request: Request) throws(ControllerError) -> [String: JSON] {
