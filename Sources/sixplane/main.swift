@@ -16,7 +16,7 @@ if CommandLine.arguments.count == 1, ProcessInfo.processInfo.environment["CNI_CO
 }
 
 do {
-    var command = try Sixplane.parseAsRoot()
+    var command = try Sixplane.parseAsRoot(GlobalOptions.reorder(Array(CommandLine.arguments.dropFirst())))
     if let asyncCommand = command as? any AsyncParsableCommand {
         try await runAsync(asyncCommand)
     } else {

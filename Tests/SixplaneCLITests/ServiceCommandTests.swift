@@ -17,6 +17,23 @@ import Testing
         }
     }
 
+    /// The daemon options may come before the command too (`sixplane --home H info`, `-j --port P peers`).
+    @Test func globalOptionsOnEitherSide() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        for args in [["--home", dir.path, "info"], ["--home=\(dir.path)", "info"], ["-j", "--home", dir.path, "listnetworks"],
+                     ["--home", dir.path, "member", "list", "8056c2e21c000001"], ["--home", dir.path, "dns"]] {
+            let r = try Command.run(Command.sixplane, args)
+            #expect(r.status == 1 && r.stderr.contains("no daemon is running with home \(dir.path)"), "\(args): \(r.stdout) \(r.stderr)")
+        }
+        // A token and a port given first reach the command as well: the port is the one tried.
+        let tried = try Command.run(Command.sixplane, ["--token", "abc", "--port", "1", "--home", dir.path, "info"])
+        #expect(tried.status == 1 && tried.stdout.contains("cannot connect to the daemon at 127.0.0.1:1"), "\(tried.stdout) \(tried.stderr)")
+        // What is not a daemon option is still refused as before.
+        let unknown = try Command.run(Command.sixplane, ["--bogus", "info"])
+        #expect(unknown.status != 0)
+    }
+
     @Test func aStalePortOrAnUnreadableTokenIsSaidPlainly() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
