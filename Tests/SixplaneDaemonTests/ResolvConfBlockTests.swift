@@ -14,15 +14,19 @@ import Testing
         "",
         "nameserver 10.0.0.2",
         "domain corp.example\nnameserver 1.1.1.1\n",
+        // CRLF endings, and a last line ending in a carriage return (found by fuzzing: "\r\n" is one Character).
+        "nameserver 10.0.0.2\r\nsearch corp.example\r\n",
+        "(012345U678\u{0}\r",
     ])
     func addsAndTakesBack(original: String) throws {
         let added = ResolvConfBlock.apply([Self.entry], to: original)
-        let lines = added.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        let lines = added.utf8.split(separator: 0x0a).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.hasPrefix("#") }
         #expect(lines.first == "nameserver \(Self.server)", "asked first: \(added)")
-        let own = original.split(separator: "\n").last { $0.hasPrefix("search ") || $0.hasPrefix("domain ") }.map { $0.split(separator: " ").dropFirst().map(String.init) } ?? []
+        let own = original.utf8.split(separator: 0x0a).map { String(decoding: $0, as: UTF8.self) }.last { $0.hasPrefix("search ") || $0.hasPrefix("domain ") }
+            .map { $0.split(separator: " ").dropFirst().map(String.init) } ?? []
         #expect(lines.last == (["search", "lab.example"] + own).joined(separator: " "), "the last search line counts: \(added)")
         // (A file without its final newline gets one.)
-        let restored = original.isEmpty || original.hasSuffix("\n") ? original : original + "\n"
+        let restored = original.isEmpty || original.utf8.last == 0x0a ? original : original + "\n"
         #expect(ResolvConfBlock.removing(from: added) == restored)
         #expect(ResolvConfBlock.apply([], to: added) == restored)
         #expect(ResolvConfBlock.apply([Self.entry], to: added) == added, "applying twice is applying once")

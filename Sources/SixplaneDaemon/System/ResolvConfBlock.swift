@@ -23,7 +23,7 @@ public enum ResolvConfBlock {
     public static func apply(_ entries: [Entry], to text: String) -> String {
         let own = removing(from: text)
         guard !entries.isEmpty else { return own }
-        let lines = own.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = Self.lines(own)
         let fileSearch = lines.last { $0.hasPrefix("search ") || $0.hasPrefix("domain ") }
             .map { $0.split(separator: " ").dropFirst().map(String.init) } ?? []
         var servers: [IPAddress] = []
@@ -38,9 +38,9 @@ public enum ResolvConfBlock {
 
     /// `text` without Sixplane's blocks.
     public static func removing(from text: String) -> String {
-        var out: [Substring] = []
+        var out: [String] = []
         var inside = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in Self.lines(text) {
             if line == begin {
                 inside = true
             } else if line == end {
@@ -50,5 +50,11 @@ public enum ResolvConfBlock {
             }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// Lines split at each newline byte: not at Characters, for which "\r\n" is one (a file with CRLF endings, or a
+    /// line ending in a carriage return, would hide the newline from the split).
+    static func lines(_ text: String) -> [String] {
+        text.utf8.split(separator: 0x0a, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
 }
