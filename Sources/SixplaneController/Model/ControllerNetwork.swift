@@ -177,10 +177,6 @@ public struct ControllerNetwork: Equatable, Sendable {
             }
             rules = out
         }
-        if let v = body["rulesSource"] {
-            guard let s = v.stringValue else { throw Self.bad("rulesSource", "a string") }
-            rulesSource = s
-        }
         if let v = body["authTokens"] {
             switch v {
             case .null, .array: authTokens = [nil]
@@ -223,6 +219,9 @@ public struct ControllerNetwork: Equatable, Sendable {
         else { throw ControllerError(.badRequest, "network record without a valid id", field: "id") }
         self.init(id: id, creationTime: o["creationTime"]?.intValue ?? 0)
         try apply(o)
+        // A record's rules source stays (imported from a ZeroTier controller.d); the API does not set it, as 1.14.1's
+        // does not (ztnet sends "#").
+        if let s = o["rulesSource"]?.stringValue { rulesSource = s }
         revision = o["revision"]?.intValue ?? 0
         certificateTimeoutWindowSize = o["certificateTimeoutWindowSize"]?.intValue
     }

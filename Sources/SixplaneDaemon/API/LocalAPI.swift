@@ -116,7 +116,8 @@ public final class LocalAPI: @unchecked Sendable {
         case ("GET", 1, "peer"): return Response(.array(node.topology.peers.keys.sorted().compactMap { peerJSON($0) }))
         case ("GET", 2, "peer"):
             guard let a = try? Address(hex: parts[1]) else { return .error(400, "bad address \(parts[1])", field: "address") }
-            return peerJSON(a).map { Response($0) } ?? .error(404, "no such peer")
+            // An unknown peer is an empty object, as 1.14.1 answers (zero-ui's reachability check reads it so).
+            return Response(peerJSON(a) ?? .object([:]))
         case ("GET", 1, "moon"):
             let waiting = node.topology.moonSeeds.sorted { $0.key < $1.key }.map { waitingMoonJSON($0.key, seed: $0.value) }
             return Response(.array(node.topology.moons.map(moonJSON) + waiting))
