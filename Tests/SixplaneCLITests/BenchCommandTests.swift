@@ -44,3 +44,27 @@ import Testing
         }
     }
 }
+
+/// `sixplane bench controller` and `sixplane bench dns` on small inputs: not for their timings but for what they
+/// check while measuring (the member walk sees every member once; the DNS questions are answered).
+@Suite struct ServiceBenchCommandTests {
+    @Test func controllerBenchmarkWalksEveryMember() throws {
+        let result = try Command.sixplane("bench", "controller", "--members", "1500", "--requests", "100", "--api-members", "20", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let paging = try #require(figures["paging"] as? [String: Any])
+        #expect(paging["pageSize"] as? Int == 100 && paging["walkPageSize"] as? Int == 1000)
+        #expect((paging["walkSeconds"] as? Double ?? 0) > 0 && (paging["firstPage"] as? Double ?? 0) > 0)
+    }
+
+    @Test func dnsBenchmarkIsAnswered() throws {
+        let result = try Command.sixplane("bench", "dns", "--seconds", "1", "--dns-members", "200", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 6)
+        for row in rows {
+            #expect((row["answered"] as? Int ?? 0) > 0, "\(row)")
+        }
+        #expect(try Command.sixplane("bench", "dns", "--dns-members", "0").status == 1)
+    }
+}

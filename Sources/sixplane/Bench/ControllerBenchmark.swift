@@ -36,6 +36,19 @@ enum ControllerBenchmark {
         var reusedAnswers: Int
         var peakResidentMiB: Double
         var databaseMiB: Double?
+        var paging: Paging
+    }
+
+    /// The member list a page at a time through the API (what a UI asks), in milliseconds.
+    struct Paging: Encodable {
+        var pageSize: Int
+        var firstPage: Double
+        var deepPageByCursor: Double
+        var deepPageByOffset: Double
+        var walkPageSize: Int
+        var walkSeconds: Double
+        var walkPageP50: Double
+        var walkPageP99: Double
     }
 
     static func run(_ o: Options, progress: (String) -> Void) throws -> Figures {
@@ -102,6 +115,7 @@ enum ControllerBenchmark {
         }
         let bulkRate = Double(o.members) / seconds(ContinuousClock.now - bulkStart)
         progress("bulk insert: \(Int(bulkRate)) members/s")
+        let paging = try page(api, network, sorted: requesters.map(\.address).sorted(), progress: progress)
 
         // Members created one API call each, then their first requests (which assign an address and write).
         var fresh: [Identity] = []
@@ -144,7 +158,44 @@ enum ControllerBenchmark {
             p50Milliseconds: steady.p50, p99Milliseconds: steady.p99, maxMilliseconds: steady.max,
             repeatRequestsPerSecond: warm.rate, repeatP50Milliseconds: warm.p50, repeatP99Milliseconds: warm.p99,
             reusedAnswers: controller.reused,
-            peakResidentMiB: Double(usage.ru_maxrss) / 1024, databaseMiB: dbSize.map { Double($0) / 1_048_576 })
+            peakResidentMiB: Double(usage.ru_maxrss) / 1024, databaseMiB: dbSize.map { Double($0) / 1_048_576 }, paging: paging)
+    }
+
+    /// The first page, a page at the end by cursor and by offset (the best of three each), and the whole list walked
+    /// by cursor, every member checked seen once.
+    static func page(_ api: ControllerAPI, _ network: NetworkID, sorted: [Address], progress: (String) -> Void) throws -> Paging {
+        let path = "/controller/network/\(network)/member"
+        func get(_ query: [String: String]) throws -> (ms: Double, members: [JSON]) {
+            let start = ContinuousClock.now
+            let r = api.handle(.init(method: "GET", path: path, query: query, body: Data()), now: 1_800_000_000_000)
+            let ms = seconds(ContinuousClock.now - start) * 1000
+            guard r.status == 200, let list = r.json?.arrayValue else { throw CLIError("member page failed: \(r.body.prefix(200))") }
+            return (ms, list)
+        }
+        let size = 100
+        let deep = sorted[max(0, sorted.count - size - 1)]
+        func best(_ query: [String: String]) throws -> Double { try (0..<3).map { _ in try get(query).ms }.min()! }
+        let first = try best(["after": "", "limit": "\(size)"])
+        let byCursor = try best(["after": "\(deep)", "limit": "\(size)"])
+        let byOffset = try best(["offset": "\(max(0, sorted.count - size))", "limit": "\(size)"])
+        progress("member pages of \(size): first \(first) ms, last by cursor \(byCursor) ms, last by offset \(byOffset) ms")
+        let walkSize = 1000
+        var after = "", times: [Double] = [], seen = 0
+        let walkStart = ContinuousClock.now
+        while true {
+            let (ms, list) = try get(["after": after, "limit": "\(walkSize)"])
+            times.append(ms)
+            seen += list.count
+            guard let last = list.last?["address"]?.stringValue else { break }
+            after = last
+        }
+        let walk = seconds(ContinuousClock.now - walkStart)
+        guard seen == sorted.count else { throw CLIError("the walk saw \(seen) members of \(sorted.count)") }
+        times.sort()
+        progress("whole list by cursor, \(walkSize) a page: \(walk) s")
+        return Paging(
+            pageSize: size, firstPage: first, deepPageByCursor: byCursor, deepPageByOffset: byOffset, walkPageSize: walkSize,
+            walkSeconds: walk, walkPageP50: times[times.count / 2], walkPageP99: times[min(times.count - 1, times.count * 99 / 100)])
     }
 
     struct Latencies {
