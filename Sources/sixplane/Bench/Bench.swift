@@ -86,7 +86,7 @@ struct Bench: ParsableCommand {
                 ("first requests", "\(Int(f.firstRequestsPerSecond))/s  p50 \(format2(f.firstRequestP50Milliseconds)) ms  p99 \(format2(f.firstRequestP99Milliseconds)) ms"),
                 ("config requests", "\(Int(f.requestsPerSecond))/s  p50 \(format2(f.p50Milliseconds)) ms  p99 \(format2(f.p99Milliseconds)) ms  max \(format2(f.maxMilliseconds)) ms"),
                 ("repeat requests", "\(Int(f.repeatRequestsPerSecond))/s  p50 \(format2(f.repeatP50Milliseconds)) ms  p99 \(format2(f.repeatP99Milliseconds)) ms  (\(f.reusedAnswers) answers reused)"),
-                ("member page (\(f.paging.pageSize))", "first \(format2(f.paging.firstPage)) ms, last by cursor \(format2(f.paging.deepPageByCursor)) ms, last by offset \(format2(f.paging.deepPageByOffset)) ms"),
+                ("member page (\(f.paging.pageSize))", "first \(format2(f.paging.firstPage)) ms, last by cursor \(format2(f.paging.deepPageByCursor)) ms, last by offset \(f.paging.deepPageByOffset.map { format2($0) + " ms" } ?? "over the store's statement timeout")"),
                 ("member walk", "all by cursor, \(f.paging.walkPageSize) a page: \(format2(f.paging.walkSeconds)) s, page p50 \(format2(f.paging.walkPageP50)) ms p99 \(format2(f.paging.walkPageP99)) ms"),
                 ("peak resident", "\(Int(f.peakResidentMiB)) MiB"),
             ] + (f.databaseMiB.map { [("database", "\(Int($0)) MiB")] } ?? []))
