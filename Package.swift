@@ -47,10 +47,13 @@ let package = Package(
             // tests (identity hashes, simulations) take minutes. Optimize it in every configuration.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // JSON as ZeroTier reads and writes it: the controller's API and records, the local API, local.conf, CNI.
+        .target(name: "SixplaneJSON", dependencies: ["SixplaneCore"]),
         .target(
             name: "SixplaneController",
             dependencies: [
                 "SixplaneCore",
+                "SixplaneJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -64,6 +67,7 @@ let package = Package(
             name: "SixplaneDaemon",
             dependencies: [
                 "SixplaneCore",
+                "SixplaneJSON",
                 "SixplaneController",
                 "SixplaneDNS",
                 "CSixplaneTap",
@@ -81,7 +85,7 @@ let package = Package(
         // The CNI plugin: pods on a host's 6PLANE /80 (the sixplane binary, run by a container runtime).
         .target(
             name: "SixplaneCNI",
-            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SixplaneCore", "SixplaneJSON", "SixplaneDaemon", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "CAllocationCounter"),
         .executableTarget(
@@ -89,6 +93,7 @@ let package = Package(
             dependencies: [
                 "CAllocationCounter",
                 "SixplaneCore",
+                "SixplaneJSON",
                 "SixplaneController",
                 "SixplaneDaemon",
                 "SixplaneCNI",
@@ -101,7 +106,7 @@ let package = Package(
         .target(name: "CFuzzDriver"),
         .target(
             name: "SixplaneFuzzTargets",
-            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", "SixplaneCNI", "SixplaneDNS"]
+            dependencies: ["SixplaneCore", "SixplaneJSON", "SixplaneController", "SixplaneDaemon", "SixplaneCNI", "SixplaneDNS"]
         ),
         .executableTarget(
             name: "sixplane-fuzz",
@@ -109,12 +114,12 @@ let package = Package(
         ),
         .target(
             name: "SixplaneLab",
-            dependencies: ["SixplaneCore", "SixplaneController", "SixplaneDaemon", "SixplaneCNI", "CSixplaneTap"]
+            dependencies: ["SixplaneCore", "SixplaneJSON", "SixplaneController", "SixplaneDaemon", "SixplaneCNI", "CSixplaneTap"]
         ),
         .executableTarget(
             name: "sixplane-lab",
             dependencies: [
-                "SixplaneCore", "SixplaneDaemon", "SixplaneLab", "SixplaneCNI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SixplaneCore", "SixplaneJSON", "SixplaneDaemon", "SixplaneLab", "SixplaneCNI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
@@ -132,12 +137,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneControllerTests",
-            dependencies: ["SixplaneController", "SixplaneTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SixplaneController", "SixplaneJSON", "SixplaneTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SixplaneDaemonTests",
             dependencies: [
-                "SixplaneDaemon", "SixplaneController", "SixplaneLab", "SixplaneTestSupport", "SixplaneCNI",
+                "SixplaneDaemon", "SixplaneController", "SixplaneJSON", "SixplaneLab", "SixplaneTestSupport", "SixplaneCNI",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -148,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneCNITests",
-            dependencies: ["SixplaneCNI", "SixplaneController", "SixplaneCore"]
+            dependencies: ["SixplaneCNI", "SixplaneJSON", "SixplaneCore"]
         ),
         .testTarget(
             name: "SixplaneFuzzTests",
@@ -156,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneCLITests",
-            dependencies: ["sixplane", "SixplaneCore", "SixplaneTestSupport"]
+            dependencies: ["sixplane", "SixplaneCore", "SixplaneJSON", "SixplaneTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

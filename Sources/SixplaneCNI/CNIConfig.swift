@@ -1,7 +1,7 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// The plugin's part of a network configuration, from stdin:
 ///

@@ -1,4 +1,4 @@
-import SixplaneController
+import SixplaneJSON
 
 /// A CNI error as the spec's error object: a well-known code (or one of ours, from 100), a message, details.
 public struct CNIError: Error, Equatable, CustomStringConvertible, Sendable {

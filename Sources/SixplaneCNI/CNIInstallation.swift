@@ -1,7 +1,7 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// What `sixplane cni install` puts on a host: the plugin under its type name in the runtime's plugin directory (a
 /// link to this binary) and a network configuration list naming it with the network id.

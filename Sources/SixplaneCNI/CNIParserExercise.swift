@@ -1,5 +1,5 @@
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// The plugin's readers on untrusted input, for the fuzz target and the corpus replay: the runtime's environment
 /// (the first five NUL-separated fields: command, container id, netns, interface name, args) and the configuration

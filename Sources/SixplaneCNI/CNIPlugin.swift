@@ -1,6 +1,6 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// The plugin: one invocation by a runtime (environment and stdin in, a result or an error object out).
 public enum CNIPlugin {

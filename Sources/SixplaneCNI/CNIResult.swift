@@ -1,5 +1,5 @@
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// ADD's answer: the two ends of the pod's link, its address and its default route, shaped for the spec version the
 /// runtime speaks (before 1.0.0 each address also says its IP version).

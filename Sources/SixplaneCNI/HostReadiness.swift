@@ -1,7 +1,7 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// Whether this host can give pods addresses on a network: the local daemon runs, has joined the network, is
 /// configured, and has been given its 6PLANE /80. Asked of the daemon's local API, so the same configuration works

@@ -1,9 +1,10 @@
 import Foundation
 import SixplaneCNI
 import SixplaneController
-import SixplaneDNS
 import SixplaneCore
+import SixplaneDNS
 import SixplaneDaemon
+import SixplaneJSON
 
 /// The fuzz targets: what `sixplane-fuzz --target=NAME` runs libFuzzer over, and what the corpus replay in the tests
 /// feeds each committed input to. One instance per process; not thread-safe (libFuzzer calls from one thread).

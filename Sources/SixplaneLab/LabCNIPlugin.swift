@@ -1,7 +1,7 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// The CNI plugin driven as a runtime drives it: a process per call, in the host's namespace, with only the CNI
 /// variables (and a bare PATH) set and the configuration on stdin. Used by the conformance test and the benchmark.

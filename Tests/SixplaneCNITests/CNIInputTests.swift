@@ -1,7 +1,7 @@
 import Foundation
 import SixplaneCNI
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 import Testing
 
 /// The plugin's reading of what a runtime gives it: the environment and the configuration on stdin, each bad input

@@ -1,7 +1,7 @@
 import Foundation
 import SixplaneCNI
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 import Testing
 
 /// `sixplane cni install`: the plugin under its type name (a link, or a copy) and the conflist, idempotent, and

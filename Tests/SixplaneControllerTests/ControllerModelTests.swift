@@ -1,5 +1,6 @@
 import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 import SixplaneTestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 import SixplaneTestSupport
 import Testing
 

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 import SixplaneLab
 import SixplaneTestSupport
 import Testing

@@ -1,8 +1,8 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDNS
 import SixplaneDaemon
+import SixplaneJSON
 import SixplaneLab
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 import SixplaneLab
 import SixplaneTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SixplaneCore
+import SixplaneJSON
 
 /// The controller's HTTP API (`/controller/…`) as plain request → response handlers, so that tests drive it without
 /// sockets and the daemon mounts it on its HTTP server. Fields, defaults and revision counters are ZeroTier

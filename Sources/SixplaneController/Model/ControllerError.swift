@@ -1,3 +1,5 @@
+import SixplaneJSON
+
 /// Why the controller refused an API request or could not reach its database.
 public struct ControllerError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {

@@ -1,4 +1,5 @@
 import SixplaneCore
+import SixplaneJSON
 
 /// A member of a network as the controller stores it: ZeroTier 1.14.1's member JSON, field for field.
 public struct ControllerMember: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import SixplaneCore
+import SixplaneJSON
 
 /// A network as the controller stores it: ZeroTier 1.14.1's network JSON, field for field.
 public struct ControllerNetwork: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import SixplaneCore
+import SixplaneJSON
 
 /// Rules in the controller's JSON form (`{"type": "MATCH_ETHERTYPE", "etherType": 2048, "not": true, "or": false}`)
 /// and their wire encoding. Posting rules normalizes them the way ZeroTier does: parsed, then rendered back.

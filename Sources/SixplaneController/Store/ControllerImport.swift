@@ -1,5 +1,6 @@
 import Foundation
 import SixplaneCore
+import SixplaneJSON
 
 /// Imports a ZeroTier controller's JSON database (`controller.d`: `network/<nwid>.json` and
 /// `network/<nwid>/member/<address>.json`), records as they are, revisions included.

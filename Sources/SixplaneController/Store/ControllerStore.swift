@@ -1,5 +1,6 @@
-import Synchronization
 import SixplaneCore
+import SixplaneJSON
+import Synchronization
 
 /// Where a controller keeps its networks and members. Two implementations share one test suite: SQLite (the
 /// embedded default) and PostgreSQL (several controller processes on one database).

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SixplaneCore
+import SixplaneJSON
 import Synchronization
 
 /// The embedded store: one SQLite file (`<home>/controller.db`) in WAL mode, through GRDB.

@@ -1,5 +1,6 @@
 import Foundation
 import SixplaneCore
+import SixplaneJSON
 
 /// The controller's parsers on untrusted input, for the fuzz targets and the corpus replay: JSON text, rule JSON
 /// (to the wire form and back), and the API's request sequences against a real controller on an SQLite file.

@@ -1,6 +1,6 @@
-import SixplaneController
 import SixplaneCore
 import SixplaneDNS
+import SixplaneJSON
 
 /// `GET /dns`: what this node serves on each network (its name, containers, the directory when it controls it),
 /// what it has applied to the host's resolver, and what its DNS server has done.

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// The daemon's local JSON API (ZeroTier One's service API, protocol-network.md §9.2, plus the controller's) as a
 /// request → response function, called on the node's loop; the HTTP server is a thin shell around it.

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// The controller on a queue of its own: config requests, API calls and ticks run there, in order, so that its
 /// database calls (each bounded by the store's timeouts) never hold the node's loop, where members' frames are

@@ -1,8 +1,8 @@
 import Logging
 import NIOCore
-import SixplaneController
 import SixplaneCore
 import SixplaneDNS
+import SixplaneJSON
 
 /// Keeps the names of the containers a host's Docker engine runs: the list read once, then again on every container
 /// or network event the engine streams (and every `relistInterval`, for an event missed while subscribing). When the

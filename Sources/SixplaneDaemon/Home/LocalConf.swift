@@ -1,5 +1,5 @@
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// The parts of `local.conf` (ZeroTier's JSON settings file) Sixplane uses: `settings.primaryPort`,
 /// `settings.allowSecondaryPort`, and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}),

@@ -1,6 +1,6 @@
 import ArgumentParser
-import SixplaneController
 import SixplaneDaemon
+import SixplaneJSON
 
 /// One controller API call from the admin commands: the JSON answer, or a CLIError carrying the daemon's message.
 struct AdminCall {

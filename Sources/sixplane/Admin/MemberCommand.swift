@@ -1,5 +1,5 @@
 import ArgumentParser
-import SixplaneController
+import SixplaneJSON
 
 struct MemberCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
-import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 struct NetworkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

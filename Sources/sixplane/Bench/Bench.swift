@@ -3,6 +3,7 @@ import CAllocationCounter
 import SixplaneController
 import SixplaneCore
 import SixplaneDNS
+import SixplaneJSON
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

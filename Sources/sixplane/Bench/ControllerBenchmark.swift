@@ -1,6 +1,7 @@
 import Foundation
 import SixplaneController
 import SixplaneCore
+import SixplaneJSON
 
 /// One network with many members in a real store (SQLite file, or PostgreSQL): how fast members are created, and
 /// how fast and how evenly the controller answers config requests on one core: the full answer, from reading the

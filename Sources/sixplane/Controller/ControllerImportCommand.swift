@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SixplaneController
+import SixplaneJSON
 
 struct ControllerImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

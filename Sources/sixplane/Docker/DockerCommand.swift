@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import SixplaneCNI
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// `sixplane docker`: hand this host's 6PLANE /80 to Docker, as the seed document's bash snippet does by hand.
 struct DockerCommand: ParsableCommand {

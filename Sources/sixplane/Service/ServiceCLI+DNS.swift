@@ -1,4 +1,4 @@
-import SixplaneController
+import SixplaneJSON
 
 extension ServiceCLI {
     /// `sixplane dns` as text: per network, the names served and the resolver settings applied; then the counters.

@@ -1,7 +1,7 @@
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// zerotier-cli's commands over a daemon's local API, with its output formats (protocol-network.md §9.3); used by
 /// `sixplane <command>` and by the `zerotier-cli` personality.

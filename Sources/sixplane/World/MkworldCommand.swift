@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import SixplaneController
 import SixplaneCore
 import SixplaneDaemon
+import SixplaneJSON
 
 /// `sixplane mkworld`: a signed planet or moon naming roots and their endpoints. Key files are ZeroTier mkworld's
 /// `current.c25519`/`previous.c25519` format (128 bytes: public key then secret key).

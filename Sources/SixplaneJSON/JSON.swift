@@ -1,8 +1,8 @@
 import Foundation  // String(format:) for \\u escapes
-import SixplaneCore
+import SixplaneCore  // Hex
 
-/// A JSON value, for the controller's API and records: parsed leniently where ZeroTier is lenient, written compact
-/// with sorted keys as ZeroTier's `dump()` writes it.
+/// A JSON value, for the controller's API and records, the local API and ZeroTier's files: parsed leniently where
+/// ZeroTier is lenient, written compact with sorted keys as ZeroTier's `dump()` writes it.
 public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
