@@ -174,6 +174,25 @@ import Testing
         #expect(asked == "\(Self.container)\n")
     }
 
+    /// Listen calls made while another's binds are in flight: no address bound twice, and one given up before its bind
+    /// finished is not kept.
+    @Test func overlappingListens() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let server = DNSServer(loop: group.next())
+        defer { _ = try? server.close().wait() }
+        let three = try IPAddress(parsing: "127.0.0.3"), four = try IPAddress(parsing: "127.0.0.4")
+        let first = server.listen(on: [three, four], port: 0), second = server.listen(on: [three], port: 0)
+        try first.wait()
+        try second.wait()
+        #expect(try server.port(of: three).wait() != nil)
+        #expect(try server.port(of: four).wait() == nil, "given up by the second call")
+        let gone = server.listen(on: [four], port: 0), none = server.listen(on: [], port: 0)
+        try gone.wait()
+        try none.wait()
+        #expect(try server.port(of: three).wait() == nil && server.port(of: four).wait() == nil)
+    }
+
     @Test func malformedAndFloods() throws {
         let (controller, host, port, group) = try Self.servers()
         defer {

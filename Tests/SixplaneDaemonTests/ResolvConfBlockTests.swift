@@ -37,7 +37,9 @@ import Testing
         let two = [ResolvConfBlock.Entry(domain: "a.example", servers: Array(servers[0...1])), ResolvConfBlock.Entry(domain: "b.example", servers: Array(servers[2...3]))]
         let added = ResolvConfBlock.apply(two, to: "nameserver 10.0.0.2\n")
         let lines = added.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(lines.filter { $0.hasPrefix("nameserver") }.count == 4, "three of ours (glibc reads three), then the file's")
+        #expect(lines.filter { $0.hasPrefix("nameserver") }.count == 3, "two of ours, then the file's: glibc reads three")
+        #expect(lines.filter { $0.hasPrefix("nameserver") }.last == "nameserver 10.0.0.2")
+        #expect(ResolvConfBlock.apply(two, to: "").split(separator: "\n").filter { $0.hasPrefix("nameserver") }.count == 3, "a file without servers: three of ours")
         #expect(lines.last == "search a.example b.example")
         #expect(ResolvConfBlock.removing(from: added) == "nameserver 10.0.0.2\n")
     }

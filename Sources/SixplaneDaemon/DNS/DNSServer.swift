@@ -23,9 +23,10 @@ public final class DNSServer: @unchecked Sendable {
     private var listeners: [IPAddress: (udp: any Channel, tcp: (any Channel)?)] = [:]
     private var connections: [ObjectIdentifier: any Channel] = [:]
     private var pods: PodNames?
-    private var client: (any Channel)?
+    private var client: EventLoopFuture<any Channel>?
+    private var listening: EventLoopFuture<Void>?
+    private var wantedAddresses: Set<IPAddress> = []
     private var pending: [UInt16: Pending] = [:]
-    private var nextID = UInt16.random(in: .min ... .max)
     private let logger = Logger(label: "sixplane.dns")
     private let docker = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
@@ -83,26 +84,42 @@ public final class DNSServer: @unchecked Sendable {
     /// Listens on exactly `addresses` (port `port`): new ones bound, gone ones closed. Addresses that cannot be bound
     /// are logged and tried again on the next call.
     public func listen(on addresses: Set<IPAddress>, port: Int = 53) -> EventLoopFuture<Void> {
+        // One after the other: a call made while another's binds are still in flight would bind the same address again.
         loop.flatSubmit { [self] in
-            for (ip, pair) in listeners where !addresses.contains(ip) {
-                listeners[ip] = nil
-                pair.udp.close(promise: nil)
-                pair.tcp?.close(promise: nil)
-            }
-            let binds = addresses.subtracting(listeners.keys).sorted().map { ip in
-                bind(ip, port: port).flatMap { udp in
-                    // TCP on the port UDP got (port 0: the kernel's choice); without it, UDP still answers.
-                    self.bindStream(ip, port: udp.localAddress?.port ?? port).map { Optional($0) }.recover { error in
-                        self.logger.warning("cannot listen for TCP on [\(ip)]:\(port): \(error)")
-                        return nil
-                    }.map { self.listeners[ip] = (udp, $0) }
-                }.flatMapErrorWithEventLoop { error, loop in
-                    self.logger.warning("cannot listen on [\(ip)]:\(port): \(error)")
-                    return loop.makeSucceededVoidFuture()
-                }
-            }
-            return EventLoopFuture.andAllSucceed(binds, on: loop)
+            wantedAddresses = addresses
+            let next = (listening ?? loop.makeSucceededVoidFuture()).flatMap { self.bindListeners(addresses, port: port) }
+            listening = next
+            return next
         }
+    }
+
+    private func bindListeners(_ addresses: Set<IPAddress>, port: Int) -> EventLoopFuture<Void> {
+        for (ip, pair) in listeners where !addresses.contains(ip) {
+            listeners[ip] = nil
+            pair.udp.close(promise: nil)
+            pair.tcp?.close(promise: nil)
+        }
+        let binds = addresses.subtracting(listeners.keys).sorted().map { ip in
+            bind(ip, port: port).flatMap { udp in
+                // TCP on the port UDP got (port 0: the kernel's choice); without it, UDP still answers.
+                self.bindStream(ip, port: udp.localAddress?.port ?? port).map { Optional($0) }.recover { error in
+                    self.logger.warning("cannot listen for TCP on [\(ip)]:\(port): \(error)")
+                    return nil
+                }.map { tcp in
+                    // Gone from what is wanted while it was being bound (a later call): not kept.
+                    guard self.wantedAddresses.contains(ip) else {
+                        udp.close(promise: nil)
+                        tcp?.close(promise: nil)
+                        return
+                    }
+                    self.listeners[ip] = (udp, tcp)
+                }
+            }.flatMapErrorWithEventLoop { error, loop in
+                self.logger.warning("cannot listen on [\(ip)]:\(port): \(error)")
+                return loop.makeSucceededVoidFuture()
+            }
+        }
+        return EventLoopFuture.andAllSucceed(binds, on: loop)
     }
 
     /// The port a listener got (port 0 asked for).
@@ -144,10 +161,13 @@ public final class DNSServer: @unchecked Sendable {
             task = nil
         }
         return loop.flatSubmit { [self] in
-            let all = listeners.values.flatMap { [$0.udp] + ($0.tcp.map { [$0] } ?? []) } + Array(connections.values) + (client.map { [$0] } ?? [])
+            let asking = client
+            let all = listeners.values.flatMap { [$0.udp] + ($0.tcp.map { [$0] } ?? []) } + Array(connections.values)
+            wantedAddresses = []
             listeners = [:]
             connections = [:]
             client = nil
+            asking?.whenSuccess { $0.close(promise: nil) }
             return EventLoopFuture.andAllComplete(all.map { $0.close() }, on: loop)
         }
     }
@@ -226,6 +246,11 @@ public final class DNSServer: @unchecked Sendable {
         switch reply {
         case .datagram(let address, let channel, let limit): send(m, to: address, on: channel, limit: limit)
         case .stream(let channel):
+            // Answers pile up for a client that asks and never reads: it is cut off instead.
+            guard channel.isWritable else {
+                channel.close(promise: nil)
+                return
+            }
             let bytes = m.serialized(limit: DNSMessage.maxSize)
             var buffer = channel.allocator.buffer(capacity: bytes.count + 2)
             buffer.writeInteger(UInt16(bytes.count))
@@ -248,9 +273,9 @@ public final class DNSServer: @unchecked Sendable {
             fail(query, asker)
             return
         }
-        var free = nextID
-        while pending[free] != nil { free &+= 1 }
-        nextID = free &+ 1
+        // Random: a member that saw one forwarded question must not be able to guess the next one's id.
+        var free = UInt16.random(in: .min ... .max)
+        while pending[free] != nil { free = UInt16.random(in: .min ... .max) }
         let id = free
         var question = query
         question.header.id = id
@@ -277,8 +302,9 @@ public final class DNSServer: @unchecked Sendable {
 
     /// The one socket questions are asked from (any address, a port of the kernel's choosing).
     private func outbound() -> EventLoopFuture<any Channel> {
-        if let client { return loop.makeSucceededFuture(client) }
-        return DatagramBootstrap(group: loop)
+        // The bind's future is kept, so that questions asked while it is being bound share the one socket.
+        if let client { return client }
+        let made = DatagramBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Reader { [weak self] bytes, source in self?.answered(bytes, from: source) })
@@ -286,9 +312,13 @@ public final class DNSServer: @unchecked Sendable {
             }
             .bind(host: "::", port: 0)
             .map { channel in
-                self.client = channel
+                // Closed (an error, or the server closing): the next question binds a new one.
+                channel.closeFuture.whenComplete { _ in self.client = nil }
                 return channel
             }
+        made.whenFailure { _ in self.client = nil }
+        client = made
+        return made
     }
 
     private func answered(_ bytes: [UInt8], from source: SocketAddress) {

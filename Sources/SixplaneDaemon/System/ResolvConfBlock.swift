@@ -26,8 +26,11 @@ public enum ResolvConfBlock {
         let lines = Self.lines(own)
         let fileSearch = lines.last { $0.hasPrefix("search ") || $0.hasPrefix("domain ") }
             .map { $0.split(separator: " ").dropFirst().map(String.init) } ?? []
+        // glibc reads three: ours take at most two when the file has servers of its own, so that one of them is
+        // still asked for names outside the networks (which ours refuse).
+        let fileHasServers = lines.contains { $0.hasPrefix("nameserver ") }
         var servers: [IPAddress] = []
-        for s in entries.flatMap(\.servers) where !servers.contains(s) && servers.count < serverLimit { servers.append(s) }
+        for s in entries.flatMap(\.servers) where !servers.contains(s) && servers.count < serverLimit - (fileHasServers ? 1 : 0) { servers.append(s) }
         var domains: [String] = []
         for d in entries.map(\.domain) + fileSearch where !d.isEmpty && !domains.contains(d) { domains.append(d) }
         var out = [begin] + servers.map { "nameserver \($0)" } + [end]

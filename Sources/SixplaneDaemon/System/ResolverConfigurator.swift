@@ -71,6 +71,8 @@ public final class ResolverConfigurator: @unchecked Sendable {
             for a in wanted.values.sorted(by: { $0.tap < $1.tap }) {
                 run(["dns", a.tap] + a.entry.servers.map(\.description))
                 run(["domain", a.tap, a.entry.domain])
+                // The link answers for its domain only: without this resolved would send every other name there too.
+                run(["default-route", a.tap, "false"])
             }
             linked = taps
             snapshot.withLockedValue { $0 = wanted }
