@@ -222,7 +222,7 @@ public final class DNSServer: @unchecked Sendable {
     // MARK: Queries (on `loop`)
 
     private func query(_ bytes: [UInt8], from source: SocketAddress, reply: (DNSMessage?) -> Reply) {
-        guard let ip = source.ipAddress.flatMap({ try? IPAddress(parsing: $0) }) else { return }
+        guard let ip = SocketAddresses.inet(source)?.ip else { return }
         let now = DaemonNode.now()
         let query = try? DNSMessage(parsing: bytes)
         let outcome: DNSOutcome = state.withLockedValue { s in
@@ -322,7 +322,7 @@ public final class DNSServer: @unchecked Sendable {
     }
 
     private func answered(_ bytes: [UInt8], from source: SocketAddress) {
-        guard bytes.count >= 2, let ip = source.ipAddress.flatMap({ try? IPAddress(parsing: $0) }) else { return }
+        guard bytes.count >= 2, let ip = SocketAddresses.inet(source)?.ip else { return }
         let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
         // Only the server asked, from port 53, with the question asked: anything else is a spoofing attempt.
         guard let p = pending[id], Self.sameHost(ip, p.server), source.port == forwardPort,
