@@ -50,17 +50,16 @@ import Testing
         Spawn.run(["dig", "@127.0.0.1", "-p", String(port), "+time=2", "+tries=1"] + args).output
     }
 
+    /// The controller's server, as the kernel takes it.
+    static func loopback(_ port: Int) -> InetAddress { .ipv4(IPv4Address(127, 0, 0, 1), port: UInt16(port)) }
+
     /// One datagram to the server and its answer, if one comes within a second.
     static func exchange(_ bytes: [UInt8], port: Int) -> [UInt8]? {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
         var tv = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = UInt16(port).bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = SocketAddresses.withSockaddr(Self.loopback(port)) { sendto(fd, bytes, bytes.count, 0, $0, $1) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = recv(fd, &buffer, buffer.count, 0)
         return n > 0 ? Array(buffer.prefix(n)) : nil
@@ -118,11 +117,7 @@ import Testing
         defer { close(fd) }
         var tv = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = UInt16(port).bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let connected = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let connected = SocketAddresses.withSockaddr(Self.loopback(port)) { connect(fd, $0, $1) }
         try #require(connected == 0)
         var out: [UInt8] = []
         for id: UInt16 in [21, 22] {
@@ -217,14 +212,10 @@ import Testing
         var q = DNSMessage(header: .init(id: 11))
         q.questions = [DNSQuestion(name: try DNSName("h1.lab.example"), type: DNSType.a)]
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = UInt16(port).bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         let bytes = q.serialized()
         for _ in 0..<100 {
             Thread.sleep(forTimeInterval: 0.001)
-            _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            _ = SocketAddresses.withSockaddr(Self.loopback(port)) { sendto(fd, bytes, bytes.count, 0, $0, $1) }
         }
         close(fd)
         Self.waitFor(seconds: 1) { (controller.counters.dropped[.rateLimited] ?? 0) > 0 }

@@ -75,11 +75,7 @@ enum DNSBenchmark {
         defer { close(fd) }
         var tv = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = UInt16(port).bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = SocketAddresses.withSockaddr(.ipv4(IPv4Address(127, 0, 0, 1), port: UInt16(port))) { connect(fd, $0, $1) }
         let clock = ContinuousClock()
         var sentAt = [ContinuousClock.Instant?](repeating: nil, count: 65536)
         var inFlight = 0, next = 0, answered = 0, lost = 0
