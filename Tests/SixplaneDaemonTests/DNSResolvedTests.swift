@@ -5,7 +5,7 @@ import Testing
 
 /// allowDNS=1 through a real systemd-resolved (Debian's, unpacked by `make test`, on a bus of its own in the lab
 /// host's namespaces): the network's server and domain set on the tap's link, names resolved through resolved's
-/// stub, and reverted on allowDNS=0 and when the daemon stops.
+/// stub, reverted on allowDNS=0 and applied again on allowDNS=1.
 extension NamespaceNetworkTests {
     @Test(.enabled(if: LabResolved.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/dig"), "needs systemd-resolved unpacked and bind9-dnsutils (make test does both)"))
     func allowDNSThroughSystemdResolved() throws {
@@ -40,8 +40,7 @@ extension NamespaceNetworkTests {
         #expect(Self.eventually(10) { !resolved.resolvectl("status", tap).output.contains("DNS Servers") }, "reverted: \(resolved.resolvectl("status", tap).output)")
         #expect(h1.sixplane("set", "\(nwid)", "allowDNS=1").status == 0)
         #expect(Self.eventually(10) { resolved.resolvectl("status", tap).output.contains("DNS Servers: \(ctlPlane)") })
-        h1.stop()
-        let after = resolved.resolvectl("status", tap).output
-        #expect(!after.contains("DNS Servers: \(ctlPlane)"), "reverted when the daemon stops (or the link went with the tap): \(after)")
+        // (On stop the daemon reverts the link, but its tap goes too and resolved forgets the link with it: a check of
+        // the link after the stop could not tell the two apart, so there is none.)
     }
 }
