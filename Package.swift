@@ -49,11 +49,14 @@ let package = Package(
         ),
         // JSON as ZeroTier reads and writes it: the controller's API and records, the local API, local.conf, CNI.
         .target(name: "SixplaneJSON", dependencies: ["SixplaneCore"]),
+        // The local API's route table: the daemon routes on it, the CLI builds requests from it, the web UI reads it.
+        .target(name: "SixplaneAPI", dependencies: ["SixplaneCore"]),
         .target(
             name: "SixplaneController",
             dependencies: [
                 "SixplaneCore",
                 "SixplaneJSON",
+                "SixplaneAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,6 +71,7 @@ let package = Package(
             dependencies: [
                 "SixplaneCore",
                 "SixplaneJSON",
+                "SixplaneAPI",
                 "SixplaneController",
                 "SixplaneDNS",
                 "CSixplaneTap",
@@ -78,6 +82,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The web UI's files are compiled into the binary: nothing to install beside it.
+            resources: [
+                .embedInCode("WebUI/Assets/index.html"), .embedInCode("WebUI/Assets/style.css"),
+                .embedInCode("WebUI/Assets/api.js"), .embedInCode("WebUI/Assets/dom.js"), .embedInCode("WebUI/Assets/app.js"),
+                .embedInCode("WebUI/Assets/networks.js"), .embedInCode("WebUI/Assets/members.js"),
+                .embedInCode("WebUI/Assets/node.js"),
             ]
         ),
         // DNS for the network's members and what hosts run: the message codec first.
@@ -94,6 +105,7 @@ let package = Package(
                 "CAllocationCounter",
                 "SixplaneCore",
                 "SixplaneJSON",
+                "SixplaneAPI",
                 "SixplaneController",
                 "SixplaneDaemon",
                 "SixplaneCNI",
@@ -142,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "SixplaneDaemonTests",
             dependencies: [
-                "SixplaneDaemon", "SixplaneController", "SixplaneJSON", "SixplaneLab", "SixplaneTestSupport", "SixplaneCNI",
+                "SixplaneDaemon", "SixplaneAPI", "SixplaneController", "SixplaneJSON", "SixplaneLab", "SixplaneTestSupport", "SixplaneCNI",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -161,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneCLITests",
-            dependencies: ["sixplane", "SixplaneCore", "SixplaneJSON", "SixplaneTestSupport"]
+            dependencies: ["sixplane", "SixplaneCore", "SixplaneJSON", "SixplaneAPI", "SixplaneTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -28,6 +28,9 @@ packages=(
     # stubbing the network's domain.
     bind9-dnsutils
     unbound
+    # The web UI is tested in a real browser: Chromium, driven over WebDriver by chromedriver.
+    chromium
+    chromium-driver
 )
 
 missing=()

@@ -310,6 +310,12 @@ public final class Controller: NetworkControllerHook {
 
     // MARK: Pushes
 
+    /// When each member of a network last asked for its config, since this controller started (ZeroTier keeps it
+    /// in memory too); a member that asked within `onlineWindow` ms is online.
+    public func lastSeen(_ id: NetworkID) -> [Address: Int64] { (online[id] ?? [:]).mapValues(\.lastRequest) }
+
+    public static let onlineWindowMilliseconds = onlineWindow
+
     /// Members that asked within the last 120 s.
     public func onlineMembers(_ id: NetworkID, now: Int64) -> [Address] {
         (online[id] ?? [:]).filter { now - $0.value.lastRequest <= Self.onlineWindow }.map(\.key).sorted()

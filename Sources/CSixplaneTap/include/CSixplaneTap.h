@@ -31,4 +31,8 @@ long sixplane_send_segments(int fd, const void *data, unsigned long length, unsi
    it (the lab's forged ARP and neighbor advertisements). Returns the bytes sent or -errno. */
 long sixplane_packet_send(const char *name, const void *frame, unsigned long length);
 
+/* setns(fd, CLONE_NEWNET) for the calling thread only (glibc's declaration needs _GNU_SOURCE): the lab opens
+   sockets inside a host's namespace from the test process this way. */
+int sixplane_enter_net_namespace(int fd);
+
 #endif

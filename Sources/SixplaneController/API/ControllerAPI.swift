@@ -1,4 +1,5 @@
 import Foundation
+import SixplaneAPI
 import SixplaneCore
 import SixplaneJSON
 
@@ -43,50 +44,46 @@ public final class ControllerAPI {
     /// Handles one request; `now` stamps creation and authorization times.
     public func handle(_ request: Request, now: Int64) -> Response {
         let method = request.method.uppercased() == "PUT" ? "POST" : request.method.uppercased()
-        var parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        var unstable = false
-        if parts.first == "unstable" {
-            unstable = true
-            parts.removeFirst()
-        }
-        guard parts.first == "controller", let route = Route(Array(parts.dropFirst())) else {
-            return Response(ControllerError(.notFound, "no such path"))
-        }
         do throws(ControllerError) {
+            let route: APIRoute
+            do throws(APIRouteError) { route = try APIRoute(path: request.path) } catch {
+                switch error {
+                case .notFound: throw ControllerError(.notFound, "no such path")
+                case .badParameter(let field, let message): throw ControllerError(.badRequest, message, field: field)
+                }
+            }
             switch (method, route) {
-            case ("GET", .root):
+            case ("GET", .controller):
                 let text = "{\n\t\"controller\": true,\n\t\"apiVersion\": 4,\n\t\"clock\": \(now),\n\t\"databaseReady\": true\n}\n"
                 return Response(status: 200, body: text)
-            case ("GET", .networks):
-                let ids = try store.networkIDs()
-                if unstable { return try unstableNetworks(ids) }
-                return Response(.array(ids.map { .string($0.description) }))
-            case ("POST", .networks):
+            case ("GET", .controllerNetworks):
+                return Response(.array(try store.networkIDs().map { .string($0.description) }))
+            case ("GET", .unstableControllerNetworks):
+                return try unstableNetworks(try store.networkIDs())
+            case ("POST", .controllerNetworks):
                 return try createNetwork(request, now: now)
-            case ("GET", .network(let id)):
-                guard let n = try store.network(try networkID(id)) else { throw ControllerError(.notFound, "no such network") }
+            case ("GET", .controllerNetwork(let id)):
+                guard let n = try store.network(id) else { throw ControllerError(.notFound, "no such network") }
                 return Response(n.json)
-            case ("POST", .network(let id)):
-                if id.hasSuffix("______") {
-                    guard id.count == 16, let prefix = try? Address(hex: id.prefix(10)), prefix == controller.identity.address else {
-                        throw ControllerError(.badRequest, "a new network's id must start with this controller's address \(controller.identity.address)", field: "id")
-                    }
-                    return try createNetwork(request, now: now)
+            case ("POST", .newControllerNetwork(let prefix)):
+                guard prefix == controller.identity.address else {
+                    throw ControllerError(.badRequest, "a new network's id must start with this controller's address \(controller.identity.address)", field: "id")
                 }
-                return try updateNetwork(try networkID(id), fields: try body(request), now: now)
-            case ("DELETE", .network(let id)):
-                let nwid = try networkID(id)
+                return try createNetwork(request, now: now)
+            case ("POST", .controllerNetwork(let id)):
+                return try updateNetwork(id, fields: try body(request), now: now)
+            case ("DELETE", .controllerNetwork(let nwid)):
                 guard let old = try store.deleteNetwork(nwid) else { throw ControllerError(.notFound, "no such network") }
                 controller.forget(nwid)
                 return Response(old.json)
-            case ("GET", .members(let id)):
-                let nwid = try networkID(id)
+            case ("GET", .unstableControllerMembers(let nwid)):
                 guard try store.network(nwid) != nil else { throw ControllerError(.notFound, "no such network") }
-                if unstable {
-                    let members = try store.members(nwid)
-                    let counts = try store.memberCounts(nwid)
-                    return Response(["data": .array(members.map(\.json)), "meta": ["totalCount": .int(Int64(counts.total)), "authorizedCount": .int(Int64(counts.authorized))]])
-                }
+                if let page = try memberPage(nwid, request.query, now: now) { return page }
+                let members = try store.members(nwid)
+                let counts = try store.memberCounts(nwid)
+                return Response(["data": .array(members.map(\.json)), "meta": ["totalCount": .int(Int64(counts.total)), "authorizedCount": .int(Int64(counts.authorized))]])
+            case ("GET", .controllerMembers(let nwid)):
+                guard try store.network(nwid) != nil else { throw ControllerError(.notFound, "no such network") }
                 if request.query["offset"] != nil || request.query["limit"] != nil || request.query["after"] != nil {
                     guard let limit = Int(request.query["limit"] ?? "100"), limit > 0, limit <= 10_000 else {
                         throw ControllerError(.badRequest, "limit must be a number in 1…10000", field: "limit")
@@ -108,13 +105,12 @@ public final class ControllerAPI {
                 var o: [String: JSON] = [:]
                 for (a, r) in try store.memberRevisions(nwid) { o[a.description] = .int(r) }
                 return Response(.object(o))
-            case ("GET", .member(let id, let addr)):
-                guard let m = try store.member(try networkID(id), try address(addr)) else { throw ControllerError(.notFound, "no such member") }
+            case ("GET", .controllerMember(let id, let a)):
+                guard let m = try store.member(id, a) else { throw ControllerError(.notFound, "no such member") }
                 return Response(m.json)
-            case ("POST", .member(let id, let addr)):
-                return try updateMember(try networkID(id), try address(addr), request, now: now)
-            case ("DELETE", .member(let id, let addr)):
-                let nwid = try networkID(id), a = try address(addr)
+            case ("POST", .controllerMember(let id, let a)):
+                return try updateMember(id, a, request, now: now)
+            case ("DELETE", .controllerMember(let nwid, let a)):
                 guard let old = try store.deleteMember(nwid, a) else { throw ControllerError(.notFound, "no such member") }
                 controller.memberChanged(nwid, a, before: old, after: nil, now: now)
                 return Response(old.json)
@@ -124,28 +120,6 @@ public final class ControllerAPI {
         } catch {
             return Response(error)
         }
-    }
-
-    enum Route {
-        case root, networks
-        case network(String)
-        case members(String)
-        case member(String, String)
-
-        init?(_ p: [String]) {
-            switch p.count {
-            case 0: self = .root
-            case 1 where p[0] == "network": self = .networks
-            case 2 where p[0] == "network": self = .network(p[1])
-            case 3 where p[0] == "network" && p[2] == "member": self = .members(p[1])
-            case 4 where p[0] == "network" && p[2] == "member": self = .member(p[1], p[3])
-            default: return nil
-            }
-        }
-    }
-
-    private func networkID(_ text: String) throws(ControllerError) -> NetworkID {
-        do { return try NetworkID(hex: text) } catch { throw ControllerError(.badRequest, error.message, field: "nwid") }
     }
 
     private func address(_ text: String, field: String = "address") throws(ControllerError) -> Address {

@@ -22,9 +22,8 @@ public protocol ControllerStore: AnyObject, Sendable {
     /// A member's revision and authorization, without reading its record (the check before reusing an answer).
     func memberState(_ network: NetworkID, _ address: Address) throws(ControllerError) -> (revision: Int64, authorized: Bool)?
     func members(_ network: NetworkID, offset: Int, limit: Int) throws(ControllerError) -> [ControllerMember]
-    /// Up to `limit` members whose addresses come after `after` (nil: from the first), in address order: a walk that
-    /// neither skips nor repeats a member when others come and go, each page found through the index.
-    func members(_ network: NetworkID, after: Address?, limit: Int) throws(ControllerError) -> [ControllerMember]
+    /// One page of `query`: a walk by its cursor neither skips nor repeats a member when others come and go.
+    func members(_ network: NetworkID, matching query: MemberQuery) throws(ControllerError) -> [ControllerMember]
     func memberRevisions(_ network: NetworkID) throws(ControllerError) -> [(Address, Int64)]
     func memberCounts(_ network: NetworkID) throws(ControllerError) -> (total: Int, authorized: Int)
     /// Like `updateNetwork`, for a member; the IP index is kept in step, and an address another member holds is
@@ -64,6 +63,11 @@ extension ControllerStore {
 
     public func members(_ network: NetworkID) throws(ControllerError) -> [ControllerMember] {
         try members(network, offset: 0, limit: .max)
+    }
+
+    /// Up to `limit` members whose addresses come after `after` (nil: from the first), in address order.
+    public func members(_ network: NetworkID, after: Address?, limit: Int) throws(ControllerError) -> [ControllerMember] {
+        try members(network, matching: MemberQuery(after: after.map { MemberQuery.Cursor(address: $0) }, limit: limit))
     }
 }
 

@@ -150,6 +150,17 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         // Active bridges are listed in every config: find them without reading every member.
         "ALTER TABLE member ADD COLUMN IF NOT EXISTS active_bridge BOOLEAN NOT NULL DEFAULT false",
         "CREATE INDEX IF NOT EXISTS member_active_bridge ON member(network) WHERE active_bridge",
+        // The members table sorts and searches by name: a key compared bytewise (COLLATE "C", whatever the
+        // database's locale) with ASCII letters lowercased as ControllerMember.nameKey does.
+        #"ALTER TABLE member ADD COLUMN IF NOT EXISTS name_key TEXT COLLATE "C""#,
+        """
+        UPDATE member SET name_key = translate(data::json->>'name', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+        WHERE name_key IS NULL
+        """,
+        #"ALTER TABLE member ALTER COLUMN name_key SET DEFAULT ''"#,
+        "UPDATE member SET name_key = '' WHERE name_key IS NULL",
+        "ALTER TABLE member ALTER COLUMN name_key SET NOT NULL",
+        "CREATE INDEX IF NOT EXISTS member_by_name ON member(network, name_key, address)",
     ]
 
     // MARK: Connection
@@ -409,12 +420,13 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         return out
     }
 
-    public func members(_ network: NetworkID, after: Address?, limit: Int) throws(ControllerError) -> [ControllerMember] {
+    public func members(_ network: NetworkID, matching query: MemberQuery) throws(ControllerError) -> [ControllerMember] {
+        let (sql, arguments, limit) = query.sql(network: network) { "$\($0)" }
         let texts = try withConnection { c in
-            let n = network.description, a = after?.description ?? "", l = limit == .max ? Int.max : limit
-            return try Self.run(c, "SELECT data FROM member WHERE network = \(n) AND address > \(a) ORDER BY address LIMIT \(l)").map {
-                try $0.decode(String.self)
-            }
+            var binds = PostgresBindings()
+            for a in arguments { binds.append(a) }
+            binds.append(limit)
+            return try Self.run(c, PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self) }
         }
         var out: [ControllerMember] = []
         for t in texts { out.append(try ControllerMember(json: try MemberUpdate.decode(t))) }
@@ -490,11 +502,11 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         try run(
             c,
             """
-            INSERT INTO member (network, address, authorized, active_bridge, revision, data)
-            VALUES (\(n), \(a), \(m.authorized), \(m.activeBridge), \(m.revision), \(m.json.text))
+            INSERT INTO member (network, address, authorized, active_bridge, name_key, revision, data)
+            VALUES (\(n), \(a), \(m.authorized), \(m.activeBridge), \(m.nameKey), \(m.revision), \(m.json.text))
             ON CONFLICT (network, address) DO UPDATE
-            SET authorized = EXCLUDED.authorized, active_bridge = EXCLUDED.active_bridge, revision = EXCLUDED.revision,
-                data = EXCLUDED.data
+            SET authorized = EXCLUDED.authorized, active_bridge = EXCLUDED.active_bridge, name_key = EXCLUDED.name_key,
+                revision = EXCLUDED.revision, data = EXCLUDED.data
             """)
         try run(c, "DELETE FROM member_ip WHERE network = \(n) AND address = \(a)")
         for ip in m.ipAssignments {
@@ -559,12 +571,13 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
                 try Self.run(
                     c,
                     """
-                    INSERT INTO member (network, address, authorized, active_bridge, revision, data)
+                    INSERT INTO member (network, address, authorized, active_bridge, name_key, revision, data)
                     SELECT \(network), * FROM unnest(\(addresses)::text[], \(rows.map(\.authorized))::boolean[],
-                        \(rows.map(\.activeBridge))::boolean[], \(rows.map(\.revision))::bigint[], \(rows.map(\.json.text))::text[])
+                        \(rows.map(\.activeBridge))::boolean[], \(rows.map(\.nameKey))::text[], \(rows.map(\.revision))::bigint[],
+                        \(rows.map(\.json.text))::text[])
                     ON CONFLICT (network, address) DO UPDATE
-                    SET authorized = EXCLUDED.authorized, active_bridge = EXCLUDED.active_bridge, revision = EXCLUDED.revision,
-                        data = EXCLUDED.data
+                    SET authorized = EXCLUDED.authorized, active_bridge = EXCLUDED.active_bridge, name_key = EXCLUDED.name_key,
+                        revision = EXCLUDED.revision, data = EXCLUDED.data
                     """)
                 try Self.run(c, "DELETE FROM member_ip WHERE network = \(network) AND address = ANY(\(addresses)::text[])")
                 let ips = rows.flatMap { m in m.ipAssignments.map { ($0.description, m.address.description) } }

@@ -74,6 +74,18 @@ public final class SQLiteStore: ControllerStore {
                     CREATE INDEX member_active_bridge ON member(network) WHERE active_bridge = 1;
                     """)
         }
+        // The members table sorts and searches by name: a key column and an index, the key computed as the
+        // writes compute it (ControllerMember.nameKey), not by SQLite's lower().
+        m.registerMigration("v3-name-key") { db in
+            try db.execute(sql: "ALTER TABLE member ADD COLUMN name_key TEXT NOT NULL DEFAULT ''")
+            let rows = try Row.fetchAll(db, sql: "SELECT network, address, json_extract(data, '$.name') FROM member WHERE json_extract(data, '$.name') <> ''")
+            let update = try db.makeStatement(sql: "UPDATE member SET name_key = ? WHERE network = ? AND address = ?")
+            for row in rows {
+                let name: String = row[2] ?? ""
+                try update.execute(arguments: [ControllerMember.nameKey(name), row[0] as String, row[1] as String])
+            }
+            try db.execute(sql: "CREATE INDEX member_by_name ON member(network, name_key, address)")
+        }
         return m
     }
 
@@ -183,11 +195,10 @@ public final class SQLiteStore: ControllerStore {
         return out
     }
 
-    public func members(_ network: NetworkID, after: Address?, limit: Int) throws(ControllerError) -> [ControllerMember] {
+    public func members(_ network: NetworkID, matching query: MemberQuery) throws(ControllerError) -> [ControllerMember] {
+        let (sql, arguments, limit) = query.sql(network: network) { _ in "?" }
         let texts: [String] = try read { db in
-            try String.fetchAll(
-                db, sql: "SELECT data FROM member WHERE network = ? AND address > ? ORDER BY address LIMIT ?",
-                arguments: [network.description, after?.description ?? "", limit == .max ? -1 : limit])
+            try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments.map { $0 as any DatabaseValueConvertible } + [limit]))
         }
         var out: [ControllerMember] = []
         for t in texts { out.append(try ControllerMember(json: try Self.decode(t))) }
@@ -248,12 +259,12 @@ public final class SQLiteStore: ControllerStore {
         try run(
             db,
             """
-            INSERT INTO member (network, address, authorized, active_bridge, revision, data) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO member (network, address, authorized, active_bridge, name_key, revision, data) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(network, address) DO UPDATE
-            SET authorized = excluded.authorized, active_bridge = excluded.active_bridge, revision = excluded.revision,
-                data = excluded.data
+            SET authorized = excluded.authorized, active_bridge = excluded.active_bridge, name_key = excluded.name_key,
+                revision = excluded.revision, data = excluded.data
             """,
-            [n, a, m.authorized ? 1 : 0, m.activeBridge ? 1 : 0, m.revision, m.json.text])
+            [n, a, m.authorized ? 1 : 0, m.activeBridge ? 1 : 0, m.nameKey, m.revision, m.json.text])
         try run(db, "DELETE FROM member_ip WHERE network = ? AND address = ?", [n, a])
         for ip in m.ipAssignments {
             if let owner = try one(db, "SELECT address FROM member_ip WHERE network = ? AND ip = ?", [n, ip.description]) {

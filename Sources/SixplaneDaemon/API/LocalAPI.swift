@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SixplaneAPI
 import SixplaneController
 import SixplaneCore
 import SixplaneJSON
@@ -28,11 +29,13 @@ public final class LocalAPI: @unchecked Sendable {
         public var status: Int
         public var contentType = "application/json"
         public var body: String
+        public var headers: [String: String] = [:]
 
-        public init(status: Int, contentType: String = "application/json", body: String) {
+        public init(status: Int, contentType: String = "application/json", body: String, headers: [String: String] = [:]) {
             self.status = status
             self.contentType = contentType
             self.body = body
+            self.headers = headers
         }
 
         init(_ json: JSON, status: Int = 200) { self.init(status: status, body: json.pretty(indent: "  ") + "\n") }
@@ -57,9 +60,10 @@ public final class LocalAPI: @unchecked Sendable {
 
     var node: Node { daemon.node }
 
-    /// Whether a request may go on before its body is read: `/health` is open, everything else needs the token.
+    /// Whether a request may go on before its body is read: `/health` and the web UI's files are open, everything
+    /// else needs the token.
     public func admits(method: String, path: String, token presented: String?) -> Bool {
-        if method == "GET" && path.split(separator: "/") == ["health"] { return true }
+        if method == "GET", let route = try? APIRoute(path: path), route.isOpen { return true }
         guard let presented else { return false }
         return Self.constantTimeEqual(presented, token)
     }
@@ -72,15 +76,10 @@ public final class LocalAPI: @unchecked Sendable {
         }
     }
 
-    static func isControllerPath(_ parts: [String]) -> Bool {
-        parts.first == "controller" || (parts.first == "unstable" && parts.dropFirst().first == "controller")
-    }
-
     /// Answers one request: the controller's routes on the controller's thread (503 if its database cannot answer
     /// in time), the node's on the node's loop. Callable from anywhere.
     public func respond(_ request: Request) -> EventLoopFuture<Response> {
-        let parts = request.path.split(separator: "/").map(String.init)
-        guard Self.isControllerPath(parts), let service = daemon.controllerService else {
+        guard let route = try? APIRoute(path: request.path), route.isController, let service = daemon.controllerService else {
             return daemon.loop.submit { self.handle(request) }
         }
         guard admits(method: request.method, path: request.path, token: request.token) else {
@@ -98,35 +97,46 @@ public final class LocalAPI: @unchecked Sendable {
     public func handle(_ request: Request) -> Response {
         daemon.loop.preconditionInEventLoop()
         daemon.counters.apiRequests += 1
-        let parts = request.path.split(separator: "/").map(String.init)
-        if parts == ["health"] && request.method == "GET" { return Response(health) }
+        let route: APIRoute
+        do throws(APIRouteError) { route = try APIRoute(path: request.path) } catch {
+            guard request.token.map({ Self.constantTimeEqual($0, token) }) == true else {
+                daemon.counters.apiUnauthorized += 1
+                return Response(status: 401, body: "{}\n")
+            }
+            switch error {
+            case .notFound: return .error(404, "no such path or method: \(request.method) \(request.path)")
+            case .badParameter(let field, let message): return .error(400, message, field: field)
+            }
+        }
+        let method = request.method == "PUT" ? "POST" : request.method
+        if route.isOpen && method == "GET" {
+            switch route {
+            case .health: return Response(health)
+            case .ui: return WebUI.response(for: "index.html")
+            case .asset(let name): return WebUI.response(for: name)
+            default: break
+            }
+        }
         guard let presented = request.token, Self.constantTimeEqual(presented, token) else {
             daemon.counters.apiUnauthorized += 1
             return Response(status: 401, body: "{}\n")
         }
-        let method = request.method == "PUT" ? "POST" : request.method
-        if Self.isControllerPath(parts) {
+        if route.isController {
             return .error(daemon.controllerService == nil ? 404 : 500, daemon.controllerService == nil ? "this node runs no controller" : "controller routes are answered through respond(_:)")
         }
-        switch (method, parts.count, parts.first) {
-        case ("GET", 1, "status"): return Response(status)
-        case ("GET", 1, "network"): return Response(.array(node.networks.keys.sorted { $0.rawValue < $1.rawValue }.compactMap(networkJSON)))
-        case (_, 2, "network"):
-            guard let id = try? NetworkID(hex: parts[1]), parts[1].count == 16 else { return .error(400, "bad network id \(parts[1])", field: "nwid") }
-            return network(method, id, request)
-        case ("GET", 1, "peer"): return Response(.array(node.topology.peers.keys.sorted().compactMap { peerJSON($0) }))
-        case ("GET", 2, "peer"):
-            guard let a = try? Address(hex: parts[1]) else { return .error(400, "bad address \(parts[1])", field: "address") }
-            // An unknown peer is an empty object, as 1.14.1 answers (zero-ui's reachability check reads it so).
-            return Response(peerJSON(a) ?? .object([:]))
-        case ("GET", 1, "moon"):
+        switch (method, route) {
+        case ("GET", .status): return Response(status)
+        case ("GET", .networks): return Response(.array(node.networks.keys.sorted { $0.rawValue < $1.rawValue }.compactMap(networkJSON)))
+        case (_, .network(let id)): return network(method, id, request)
+        case ("GET", .peers): return Response(.array(node.topology.peers.keys.sorted().compactMap { peerJSON($0) }))
+        // An unknown peer is an empty object, as 1.14.1 answers (zero-ui's reachability check reads it so).
+        case ("GET", .peer(let a)): return Response(peerJSON(a) ?? .object([:]))
+        case ("GET", .moons):
             let waiting = node.topology.moonSeeds.sorted { $0.key < $1.key }.map { waitingMoonJSON($0.key, seed: $0.value) }
             return Response(.array(node.topology.moons.map(moonJSON) + waiting))
-        case (_, 2, "moon"):
-            guard parts[1].count <= 16, let id = UInt64(parts[1], radix: 16) else { return .error(400, "bad world id \(parts[1])", field: "id") }
-            return moon(method, id, request)
-        case ("GET", 1, "dns"): return Response(dnsJSON)
-        case ("GET", 1, "metrics"):
+        case (_, .moon(let id)): return moon(method, id, request)
+        case ("GET", .dns): return Response(dnsJSON)
+        case ("GET", .metrics):
             return Response(status: 200, contentType: "text/plain; version=0.0.4", body: Metrics.text(daemon))
         default:
             return .error(404, "no such path or method: \(request.method) \(request.path)")

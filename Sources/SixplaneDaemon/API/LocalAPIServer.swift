@@ -55,8 +55,12 @@ public enum LocalAPIServer {
         }
         let r = LocalAPI.Request(method: method, path: path, query: query, token: token, body: Data(buffer: body))
         let response = try await api.respond(r).get()
+        var headers: HTTPFields = [.contentType: response.contentType]
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         return Response(
-            status: .init(code: response.status), headers: [.contentType: response.contentType],
+            status: .init(code: response.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: response.body)))
     }
 

@@ -110,7 +110,7 @@ public struct ServiceClient: Sendable {
     }
 
     /// Status line, headers, and a body by Content-Length, chunked encoding, or to the end.
-    static func parse(_ raw: [UInt8]) throws(Failure) -> Reply {
+    public static func parse(_ raw: [UInt8]) throws(Failure) -> Reply {
         guard let headEnd = find([13, 10, 13, 10], in: raw, from: 0) else { throw Failure(description: "malformed HTTP answer from the daemon") }
         let head = String(decoding: raw[0..<headEnd], as: UTF8.self)
         let lines = head.components(separatedBy: "\r\n")

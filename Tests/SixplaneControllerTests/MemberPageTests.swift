@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import SixplaneController
+import SixplaneCore
+import SixplaneJSON
+import SixplaneTestSupport
+import Testing
+
+/// The web UI's members table (`/unstable/controller/network/<id>/member` with `sort`, `after`, `limit`, `q`): each
+/// order walked page by page equals the whole list sorted in memory, a search finds exactly the members whose
+/// address or name starts with it, last seen puts the members that asked first, and bad parameters name themselves.
+@Suite struct MemberPageTests {
+    typealias F = ControllerFixtures
+
+    static let names = ["alpha", "Alpha", "ALPHA-2", "beta", "Beta", "gamma", "", "", "delta", "éclair", "Zulu", "a1", "aa"]
+
+    /// A network of `count` members with names from `names` (many share one), every third authorized.
+    static func seeded(_ h: ControllerAPITests.Harness, count: Int) throws -> (String, [ControllerMember]) {
+        let id = try h.network(["name": "paged"])
+        let nwid = try NetworkID(hex: id)
+        let members = (0..<count).map { i in
+            var m = ControllerMember(network: nwid, address: Address(truncating: 0xa0_0000_0000 + UInt64(i) * 7919), creationTime: F.now)
+            m.name = names[i % names.count]
+            m.authorized = i % 3 == 0
+            return m
+        }
+        try h.api.controller.store.insertMembers(members)
+        return (id, members)
+    }
+
+    /// Every page of one query, following `meta.next`.
+    static func walk(_ h: ControllerAPITests.Harness, _ id: String, _ query: [String: String], pageSize: Int = 37) throws -> (members: [JSON], pages: [JSON]) {
+        var members: [JSON] = [], metas: [JSON] = []
+        var after: String?
+        repeat {
+            var q = query
+            q["limit"] = String(pageSize)
+            q["after"] = after
+            let r = h.call("GET", "/unstable/controller/network/\(id)/member", query: q)
+            try #require(r.status == 200, "\(r.body.prefix(300))")
+            members += try #require(r.json?["data"]?.arrayValue)
+            let meta = try #require(r.json?["meta"])
+            metas.append(meta)
+            after = meta["next"]?.stringValue
+            try #require(metas.count < 1000)
+        } while after != nil
+        return (members, metas)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func eachOrderPagesAsTheListSorted(kind: StoreKind) throws {
+        let h = try ControllerAPITests.Harness(kind)
+        let (id, members) = try Self.seeded(h, count: 600)
+        let byAddress = members.map(\.address.description).sorted()
+        let (pages, metas) = try Self.walk(h, id, ["sort": "address"])
+        #expect(pages.compactMap { $0["address"]?.stringValue } == byAddress)
+        // Counts on the first page only (a COUNT per page would cost a scan per page).
+        #expect(metas.first?["totalCount"]?.intValue == 600)
+        #expect(metas.first?["authorizedCount"]?.intValue == 200)
+        #expect(metas.dropFirst().allSatisfy { $0["totalCount"] == nil })
+        #expect(metas.last?["next"] == .null)
+        #expect(metas.count == (600 + 36) / 37)
+
+        let byName = members.sorted { ($0.nameKey, $0.address) < ($1.nameKey, $1.address) }.map(\.address.description)
+        let named = try Self.walk(h, id, ["sort": "name"]).members
+        #expect(named.compactMap { $0["address"]?.stringValue } == byName)
+        // Names sort without regard to ASCII case: "alpha", "Alpha" and "ALPHA-2" sit together.
+        let keys = named.compactMap { $0["name"]?.stringValue }.map(ControllerMember.nameKey)
+        #expect(keys == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        // Each member as ZeroTier writes it, with when it was last seen (never, here) and whether it is online.
+        let first = try #require(named.first?.objectValue)
+        #expect(first["lastSeen"]?.intValue == 0 && first["online"]?.boolValue == false)
+        #expect(Set(first.keys).isSuperset(of: ["id", "address", "nwid", "authorized", "ipAssignments", "revision", "vMajor"]))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func searchMatchesTheStartOfAnAddressOrAName(kind: StoreKind) throws {
+        let h = try ControllerAPITests.Harness(kind)
+        let (id, members) = try Self.seeded(h, count: 600)
+        for (q, sort) in [("alp", "name"), ("ALP", "address"), ("a", "name"), ("a0000", "address"), ("a00001", "name"), ("é", "name"), ("zz", "name"), ("be", "lastSeen")] {
+            let key = ControllerMember.nameKey(q)
+            let expected = members.filter { $0.nameKey.utf8.starts(with: key.utf8) || $0.address.description.hasPrefix(key) }
+            let found = try Self.walk(h, id, ["sort": sort, "q": q], pageSize: 50).members.compactMap { $0["address"]?.stringValue }
+            #expect(Set(found) == Set(expected.map(\.address.description)), "q=\(q) sort=\(sort)")
+            #expect(found.count == expected.count, "q=\(q): each once")
+        }
+    }
+
+    /// Members that asked for their config come first, the latest first; the rest follow by address.
+    @Test(arguments: StoreKind.allCases)
+    func lastSeenPutsTheMembersThatAskedFirst(kind: StoreKind) throws {
+        let h = try ControllerAPITests.Harness(kind)
+        let (id, members) = try Self.seeded(h, count: 300)
+        let nwid = try NetworkID(hex: id)
+        #expect(h.call("POST", "/controller/network/\(id)", ["private": false]).status == 200)
+        let askers = Array(SimIdentities.all.prefix(5))
+        let base = h.now - 60_000
+        for (i, identity) in askers.enumerated() {
+            h.api.controller.handleConfigRequest(network: nwid, from: identity, metadata: ConfigDictionary(), requestPacketID: 1, now: base + Int64(i) * 1000)
+        }
+        let (pages, _) = try Self.walk(h, id, ["sort": "lastSeen"], pageSize: 3)
+        let order = pages.compactMap { $0["address"]?.stringValue }
+        #expect(Array(order.prefix(5)) == askers.reversed().map(\.address.description))
+        #expect(Array(order.dropFirst(5)) == members.map(\.address.description).sorted())
+        let latest = try #require(pages.first)
+        #expect(latest["online"]?.boolValue == true)
+        #expect(latest["lastSeen"]?.intValue == base + 4000)
+        #expect(pages[5]["online"]?.boolValue == false)
+        #expect(Set(order).count == 305)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func badParametersNameTheirField(kind: StoreKind) throws {
+        let h = try ControllerAPITests.Harness(kind)
+        let (id, _) = try Self.seeded(h, count: 10)
+        for (query, field) in [
+            (["sort": "size"], "sort"), (["limit": "0"], "limit"), (["limit": "1001"], "limit"), (["limit": "x"], "limit"),
+            (["after": "zz"], "after"), (["sort": "name", "after": "a000000000"], "after"), (["sort": "address", "after": "a000000000:x"], "after"),
+            (["sort": "lastSeen", "after": "a000000000"], "after"), (["sort": "lastSeen", "after": "-1:a000000000"], "after"),
+        ] {
+            let r = h.call("GET", "/unstable/controller/network/\(id)/member", query: query)
+            #expect(r.status == 400 && r.json?["field"]?.stringValue == field, "\(query): \(r.status) \(r.body)")
+        }
+        // Without a paging parameter the list is ZeroTier's: every member, no next.
+        let whole = h.call("GET", "/unstable/controller/network/\(id)/member")
+        #expect(whole.json?["data"]?.arrayValue?.count == 10 && whole.json?["meta"]?["next"] == nil)
+        #expect(h.call("GET", "/unstable/controller/network/\(F.networkID(77))/member", query: ["limit": "5"]).status == 404)
+    }
+
+    /// A database written before names were indexed gets its key column filled on opening.
+    @Test func anOlderSQLiteDatabaseGetsItsNameKeys() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("controller.db")
+        let nwid = F.networkID(5)
+        do {
+            let store = try SQLiteStore(path: path)
+            try F.network(store, nwid)
+        }
+        // Rows as the older version wrote them (no name_key), then the migration.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                try db.execute(sql: "DROP INDEX member_by_name")
+                try db.execute(sql: "ALTER TABLE member DROP COLUMN name_key")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-name-key'")
+                for (a, name) in [("a000000001", "Zed"), ("a000000002", "alpha"), ("a000000003", "Bravo")] {
+                    var m = ControllerMember(network: nwid, address: try Address(hex: a), creationTime: F.now)
+                    m.name = name
+                    try db.execute(sql: "INSERT INTO member (network, address, authorized, revision, data) VALUES (?, ?, 0, 1, ?)", arguments: [nwid.description, a, m.json.text])
+                }
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let page = try store.members(nwid, matching: MemberQuery(order: .name, limit: 10))
+        #expect(page.map(\.name) == ["alpha", "Bravo", "Zed"])
+        #expect(try store.members(nwid, matching: MemberQuery(order: .name, prefix: "BR", limit: 10)).map(\.name) == ["Bravo"])
+    }
+}
