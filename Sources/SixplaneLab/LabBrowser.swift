@@ -26,10 +26,17 @@ public final class LabBrowser: @unchecked Sendable {
     /// Starts chromedriver and a headless Chromium session with a window of `width` x `height`.
     public func start(width: Int = 1360, height: Int = 900) throws(LabError) {
         try? FileManager.default.createDirectory(atPath: directory + "/profile", withIntermediateDirectories: true)
+        var problem = ""
+        defer { if session == nil, !problem.isEmpty { try? problem.write(toFile: directory + "/start-problem.txt", atomically: true, encoding: .utf8) } }
         pid = try LabProcess.start(
             ["ip", "netns", "exec", host.namespace, Self.chromedriver, "--port=\(port)", "--allowed-ips=127.0.0.1"],
             log: directory + "/chromedriver.log", what: "\(host.name): chromedriver", timeout: 20, interval: 0.2
-        ) { (try? self.call("GET", "/status"))?["value"]?["ready"]?.boolValue == true }
+        ) {
+            do { return try self.call("GET", "/status")["value"]?["ready"]?.boolValue == true } catch {
+                problem = "\(error)"
+                return false
+            }
+        }
         let options: JSON = [
             "binary": .string(Self.chromium),
             "args": [
@@ -102,11 +109,11 @@ public final class LabBrowser: @unchecked Sendable {
     }
 
     /// Waits up to `seconds` for `condition`, polling; the last error seen is in the failure.
-    public func wait(_ seconds: Double, _ what: String, _ condition: () throws(LabError) -> Bool) throws(LabError) {
+    public func wait(_ seconds: Double, _ what: String, _ condition: () throws -> Bool) throws(LabError) {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
-            do { if try condition() { return } } catch { last = error.description }
+            do { if try condition() { return } } catch { last = "\(error)" }
             usleep(100_000)
         }
         throw LabError("waited \(seconds) s for \(what) \(last)")
@@ -126,6 +133,18 @@ public final class LabBrowser: @unchecked Sendable {
     }
 
     // MARK: Transport
+
+    /// Head plus Content-Length, once the head is in.
+    static func expectedLength(_ raw: [UInt8]) -> Int? {
+        guard let i = (0..<max(0, raw.count - 3)).first(where: { raw[$0] == 13 && raw[$0 + 1] == 10 && raw[$0 + 2] == 13 && raw[$0 + 3] == 10 }) else {
+            return nil
+        }
+        let head = String(decoding: raw[0..<i], as: UTF8.self).lowercased()
+        for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+            if let n = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) { return i + 4 + n }
+        }
+        return nil
+    }
 
     /// One HTTP exchange with chromedriver, on a connection opened inside the host's namespace.
     func call(_ method: String, _ path: String, _ body: JSON? = nil) throws(LabError) -> JSON {
@@ -150,6 +169,8 @@ public final class LabBrowser: @unchecked Sendable {
             guard n > 0 else { throw LabError("chromedriver: no answer to \(method) \(path) (errno \(errno))") }
             raw += buffer[0..<n]
             guard raw.count < 64 << 20 else { throw LabError("chromedriver: answer too large") }
+            // chromedriver keeps the connection open: the answer ends where its Content-Length says.
+            if let end = Self.expectedLength(raw), raw.count >= end { break }
         }
         let reply: ServiceClient.Reply
         do { reply = try ServiceClient.parse(raw) } catch { throw LabError("chromedriver: \(error)") }

@@ -128,7 +128,8 @@ export function membersSection(nwid, network) {
     summary.textContent = members.length ? `Page ${state.page + 1}: ${members.length} shown${counts}` : `No members${state.q ? ' match' : ''}${counts}`;
     body.replaceChildren(...members.map(row));
     updateSelection();
-    for (const m of members) physical(m.address);
+    // Only a member that talks to this node has a path here; the others are not asked about (a page of 250).
+    for (const m of members) if (m.online) physical(m.address);
   }
 
   function row(m) {
@@ -152,7 +153,7 @@ export function membersSection(nwid, network) {
       h('td', { class: `authorized ${m.authorized ? 'yes' : 'no'}` }, m.authorized ? 'yes' : 'no'),
       h('td', { class: `online ${m.online ? 'yes' : 'no'}` }, m.online ? 'online' : 'offline'),
       h('td', { class: 'last-seen', title: m.lastSeen ? new Date(m.lastSeen).toISOString() : '' }, ago(m.lastSeen)),
-      h('td', { class: 'mono version' }, version), h('td', { class: 'mono physical' }, '\u2026'),
+      h('td', { class: 'mono version' }, version), h('td', { class: 'mono physical' }, m.online ? '\u2026' : '-'),
       h('td', { class: 'mono sixplane' }, sixplane),
       h('td', { class: 'mono ips' }, (m.ipAssignments ?? []).join(', ') || '-'),
       h('td', { class: 'actions' }, toggle, ' ', rename, ' ', remove));
