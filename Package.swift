@@ -96,7 +96,7 @@ let package = Package(
         // The CNI plugin: pods on a host's 6PLANE /80 (the sixplane binary, run by a container runtime).
         .target(
             name: "SixplaneCNI",
-            dependencies: ["SixplaneCore", "SixplaneJSON", "SixplaneDaemon", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SixplaneCore", "SixplaneJSON", "SixplaneAPI", "SixplaneDaemon", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "CAllocationCounter"),
         .executableTarget(

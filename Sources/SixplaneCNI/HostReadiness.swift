@@ -1,4 +1,5 @@
 import Foundation
+import SixplaneAPI
 import SixplaneCore
 import SixplaneDaemon
 import SixplaneJSON
@@ -30,8 +31,8 @@ public struct HostReadiness: Sendable {
     public static func query(_ client: ServiceClient, network: NetworkID, home: String) throws(CNIError) -> HostReadiness {
         let status: ServiceClient.Reply, net: ServiceClient.Reply
         do {
-            status = try client.get("/status")
-            net = try client.get("/network/\(network)")
+            status = try client.get(.status)
+            net = try client.get(.network(network))
         } catch {
             throw CNIError(.tryAgainLater, "the sixplane daemon does not answer", details: "home \(home): \(error.description)")
         }

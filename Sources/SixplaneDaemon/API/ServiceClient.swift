@@ -1,4 +1,5 @@
 import Foundation
+import SixplaneAPI
 import SixplaneCore
 
 /// A small blocking HTTP/1.1 client for a running daemon's local API, as `zerotier-cli` talks to ZeroTier One: port
@@ -46,9 +47,13 @@ public struct ServiceClient: Sendable {
         self.init(host: host, port: p, token: t)
     }
 
+    public func get(_ route: APIRoute) throws(Failure) -> Reply { try request("GET", route.path) }
+    public func post(_ route: APIRoute, json: String = "{}") throws(Failure) -> Reply { try request("POST", route.path, body: json) }
+    public func delete(_ route: APIRoute) throws(Failure) -> Reply { try request("DELETE", route.path) }
+    public func request(_ method: String, _ route: APIRoute, body: String? = nil) throws(Failure) -> Reply { try request(method, route.path, body: body) }
+
+    /// A raw path (`sixplane /status`, zerotier-cli's `/<path>`).
     public func get(_ path: String) throws(Failure) -> Reply { try request("GET", path) }
-    public func post(_ path: String, json: String = "{}") throws(Failure) -> Reply { try request("POST", path, body: json) }
-    public func delete(_ path: String) throws(Failure) -> Reply { try request("DELETE", path) }
 
     public func request(_ method: String, _ path: String, body: String? = nil) throws(Failure) -> Reply {
         let fd = try connect()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SixplaneAPI
 import SixplaneDaemon
 import SixplaneJSON
 
@@ -8,7 +9,9 @@ struct AdminCall {
 
     init(_ options: ServiceOptions) throws { client = try options.client() }
 
-    func callAPI(_ method: String, _ path: String, body: JSON? = nil) throws -> JSON {
+    /// `query` (already encoded) goes after the route's path.
+    func callAPI(_ method: String, _ route: APIRoute, query: String? = nil, body: JSON? = nil) throws -> JSON {
+        let path = route.path + (query.map { "?" + $0 } ?? "")
         let r = try CLIError.wrap { try client.request(method, path, body: body?.text) }
         guard r.status == 200 else {
             let message = JSON(parsing: r.body)?["error"]?.stringValue ?? r.body.trimmingCharacters(in: .whitespacesAndNewlines)

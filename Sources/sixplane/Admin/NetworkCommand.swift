@@ -48,8 +48,10 @@ struct NetworkCommand: ParsableCommand {
                 body["ipAssignmentPools"] = [["ipRangeStart": .string(pool.first.description), "ipRangeEnd": .string(pool.last.description)]]
                 body["routes"] = [["target": .string(pool.subnet.description), "via": .null]]
             }
-            guard let address = try call.callAPI("GET", "/status")["address"]?.stringValue else { throw CLIError("the daemon did not say its address") }
-            let network = try call.callAPI("POST", "/controller/network/\(address)______", body: .object(body))
+            guard let text = try call.callAPI("GET", .status)["address"]?.stringValue, let address = try? Address(hex: text) else {
+                throw CLIError("the daemon did not say its address")
+            }
+            let network = try call.callAPI("POST", .newControllerNetwork(address), body: .object(body))
             if service.json { Output.line(network.pretty(indent: " ")) } else { Output.line(network["id"]?.stringValue ?? "?") }
         }
     }
@@ -59,13 +61,13 @@ struct NetworkCommand: ParsableCommand {
         @OptionGroup var service: ServiceOptions
         func run() throws {
             let call = try AdminCall(service)
-            let ids = (try call.callAPI("GET", "/controller/network").arrayValue ?? []).compactMap(\.stringValue)
+            let ids = (try call.callAPI("GET", .controllerNetworks).arrayValue ?? []).compactMap(\.stringValue).compactMap { try? NetworkID(hex: $0) }
             var rows: [JSON] = []
             for id in ids {
-                let n = try call.callAPI("GET", "/controller/network/\(id)")
-                let members = try call.callAPI("GET", "/unstable/controller/network/\(id)/member")
+                let n = try call.callAPI("GET", .controllerNetwork(id))
+                let members = try call.callAPI("GET", .unstableControllerMembers(id), query: "limit=1")
                 rows.append([
-                    "id": .string(id), "name": n["name"] ?? "",
+                    "id": .string(id.description), "name": n["name"] ?? "",
                     "authorizedMembers": members["meta"]?["authorizedCount"] ?? 0, "totalMembers": members["meta"]?["totalCount"] ?? 0,
                 ])
             }
@@ -79,28 +81,28 @@ struct NetworkCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A network's configuration (JSON).")
         @OptionGroup var service: ServiceOptions
-        @Argument(help: "The network id.") var network: String
-        func run() throws { Output.line(try AdminCall(service).callAPI("GET", "/controller/network/\(network)").pretty(indent: " ")) }
+        @Argument(help: "The network id.") var network: NetworkID
+        func run() throws { Output.line(try AdminCall(service).callAPI("GET", .controllerNetwork(network)).pretty(indent: " ")) }
     }
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a network: <key>=<value> pairs of the controller's JSON (e.g. name=lab private=false mtu=2800).")
         @OptionGroup var service: ServiceOptions
-        @Argument(help: "The network id.") var network: String
+        @Argument(help: "The network id.") var network: NetworkID
         @Argument(help: "<key>=<value> settings.") var settings: [String]
         func run() throws {
             let body = try AdminCall.settings(settings)
-            Output.line(try AdminCall(service).callAPI("POST", "/controller/network/\(network)", body: body).pretty(indent: " "))
+            Output.line(try AdminCall(service).callAPI("POST", .controllerNetwork(network), body: body).pretty(indent: " "))
         }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a network and its members.")
         @OptionGroup var service: ServiceOptions
-        @Argument(help: "The network id.") var network: String
+        @Argument(help: "The network id.") var network: NetworkID
         func run() throws {
-            let old = try AdminCall(service).callAPI("DELETE", "/controller/network/\(network)")
+            let old = try AdminCall(service).callAPI("DELETE", .controllerNetwork(network))
             if service.json { Output.line(old.pretty(indent: " ")) } else { Output.line("deleted \(network)") }
         }
     }

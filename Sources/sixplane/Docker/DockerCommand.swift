@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SixplaneCNI
+import SixplaneAPI
 import SixplaneCore
 import SixplaneDaemon
 import SixplaneJSON
@@ -148,7 +149,7 @@ struct DockerCommand: ParsableCommand {
     /// container cannot reach); nil when the network has no domain.
     static func names(_ plane: SixPlane, service: ServiceOptions, resolvConf: String = "/etc/resolv.conf") throws -> (domain: String, servers: [String])? {
         let r: ServiceClient.Reply
-        do { r = try service.client().get("/network/\(plane.network)") } catch { throw CLIError("cannot reach the daemon: \(error)") }
+        do { r = try service.client().get(.network(plane.network)) } catch { throw CLIError("cannot reach the daemon: \(error)") }
         guard r.status == 200, let domain = JSON(parsing: r.body)?["dns"]?["domain"]?.stringValue, !domain.isEmpty else { return nil }
         var servers = [plane.address.description]
         let text = (try? String(contentsOfFile: resolvConf, encoding: .utf8)) ?? ""

@@ -1,7 +1,13 @@
 import Foundation
+import SixplaneAPI
 import SixplaneCore
 import SixplaneDaemon
 import SixplaneJSON
+
+/// zerotier-cli's commands, each named once.
+enum ServiceCommand: String, CaseIterable, Sendable {
+    case info, status, listnetworks, dns, listpeers, peers, join, leave, set, get, listmoons, orbit, deorbit
+}
 
 /// zerotier-cli's commands over a daemon's local API, with its output formats (protocol-network.md §9.3); used by
 /// `sixplane <command>` and by the `zerotier-cli` personality.
@@ -10,30 +16,46 @@ struct ServiceCLI {
     var json: Bool
     var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
 
-    /// Runs one command and returns its exit status (0 ok, 1 failed, 2 bad arguments), as zerotier-cli does.
-    func run(_ command: String, _ args: [String]) -> Int32 {
+    /// Runs one command as zerotier-cli spells it (a name, or `/<path>` for a raw GET) and returns its exit status
+    /// (0 ok, 1 failed, 2 bad arguments), as zerotier-cli does.
+    func run(_ text: String, _ args: [String]) -> Int32 {
+        if text.hasPrefix("/") {
+            return attempt {
+                let r = try client.get(text)
+                Output.raw(r.body.hasSuffix("\n") ? r.body : r.body + "\n")
+                return r.status == 200 ? 0 : 1
+            }
+        }
+        guard let command = ServiceCommand(rawValue: text) else {
+            Output.error("unknown command: \(text)")
+            return 2
+        }
+        return run(command, args)
+    }
+
+    func run(_ command: ServiceCommand, _ args: [String]) -> Int32 {
+        attempt { try dispatch(command, args) }
+    }
+
+    private func attempt(_ body: () throws -> Int32) -> Int32 {
         do {
-            return try dispatch(command, args)
+            return try body()
         } catch {
             Output.line("Error connecting to the Sixplane daemon: \(error)")
             return 1
         }
     }
 
-    private func dispatch(_ command: String, _ args: [String]) throws -> Int32 {
-        if command.hasPrefix("/") {
-            let r = try client.get(command)
-            Output.raw(r.body.hasSuffix("\n") ? r.body : r.body + "\n")
-            return r.status == 200 ? 0 : 1
-        }
+    private func dispatch(_ command: ServiceCommand, _ args: [String]) throws -> Int32 {
+        let name = command.rawValue
         switch command {
-        case "info", "status":
-            return try getJSON("/status", command) { s in
+        case .info, .status:
+            return try getJSON(.status, name) { s in
                 let state = s["tcpFallbackActive"]?.boolValue == true ? "TUNNELED" : s["online"]?.boolValue == true ? "ONLINE" : "OFFLINE"
                 Output.line("200 info \(s["address"]?.stringValue ?? "-") \(s["version"]?.stringValue ?? "-") \(state)")
             }
-        case "listnetworks":
-            return try getJSON("/network", command) { list in
+        case .listnetworks:
+            return try getJSON(.networks, name) { list in
                 Output.line("200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>")
                 for n in list.arrayValue ?? [] where n.objectValue != nil {
                     let ips = (n["assignedAddresses"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -41,18 +63,18 @@ struct ServiceCLI {
                     Output.line("200 listnetworks " + fields.joined(separator: " ") + " " + (ips.isEmpty ? "-" : ips.joined(separator: ",")))
                 }
             }
-        case "dns":
-            return try getJSON("/dns", command) { d in Output.raw(Self.dnsText(d)) }
-        case "listpeers":
-            return try getJSON("/peer", command) { list in
+        case .dns:
+            return try getJSON(.dns, name) { d in Output.raw(Self.dnsText(d)) }
+        case .listpeers:
+            return try getJSON(.peers, name) { list in
                 Output.line("200 listpeers <ztaddr> <path> <latency> <version> <role>")
                 for p in list.arrayValue ?? [] {
                     let path = preferredPath(p).map { "\($0.address);\($0.sinceSend);\($0.sinceReceive)" } ?? "-"
                     Output.line("200 listpeers \(p["address"]?.stringValue ?? "-") \(path) \(p["latency"]?.intValue ?? 0) \(version(p)) \(p["role"]?.stringValue ?? "-")")
                 }
             }
-        case "peers":
-            return try getJSON("/peer", command) { list in
+        case .peers:
+            return try getJSON(.peers, name) { list in
                 Output.line("200 peers\n<ztaddr>   <ver>  <role> <lat> <link>   <lastTX> <lastRX> <path>")
                 var anyTunneled = false
                 for p in list.arrayValue ?? [] {
@@ -69,39 +91,36 @@ struct ServiceCLI {
                 }
                 if anyTunneled { Output.line("NOTE: Currently tunneling through a TCP relay. Ensure that UDP is not blocked.") }
             }
-        case "join", "leave":
-            guard args.count == 1, args[0].count == 16 else {
+        case .join, .leave:
+            guard args.count == 1, let id = try? NetworkID(hex: args[0]) else {
                 Output.line("invalid network id")
                 return 2
             }
-            return finish(command == "join" ? try client.post("/network/\(args[0])") : try client.delete("/network/\(args[0])"), command)
-        case "set":
+            return finish(command == .join ? try client.post(.network(id)) : try client.delete(.network(id)), name)
+        case .set:
             return try set(args)
-        case "get":
+        case .get:
             return try get(args)
-        case "listmoons":
-            return try getJSON("/moon", command, alwaysJSON: true) { _ in }
-        case "orbit":
-            guard args.count == 2, Self.isWorldID(args[0]), let seed = try? Address(hex: args[1]) else {
+        case .listmoons:
+            return try getJSON(.moons, name, alwaysJSON: true) { _ in }
+        case .orbit:
+            guard args.count == 2, let id = Self.worldID(args[0]), let seed = try? Address(hex: args[1]) else {
                 Output.line("usage: orbit <world id> <seed address> (both hex)")
                 return 2
             }
-            return finish(try client.post("/moon/\(args[0])", json: "{\"seed\":\"\(seed)\"}"), command)
-        case "deorbit":
-            guard args.count == 1, Self.isWorldID(args[0]) else {
+            return finish(try client.post(.moon(id), json: "{\"seed\":\"\(seed)\"}"), name)
+        case .deorbit:
+            guard args.count == 1, let id = Self.worldID(args[0]) else {
                 Output.line("usage: deorbit <world id> (hex)")
                 return 2
             }
-            return finish(try client.delete("/moon/\(args[0])"), command)
-        default:
-            Output.error("unknown command: \(command)")
-            return 2
+            return finish(try client.delete(.moon(id)), name)
         }
     }
 
-    /// GET `path`; on 200 print its JSON (1-space indent) with `-j`, else call `text`.
-    private func getJSON(_ path: String, _ command: String, alwaysJSON: Bool = false, text: (JSON) -> Void) throws -> Int32 {
-        let r = try client.get(path)
+    /// GET `route`; on 200 print its JSON (1-space indent) with `-j`, else call `text`.
+    private func getJSON(_ route: APIRoute, _ command: String, alwaysJSON: Bool = false, text: (JSON) -> Void) throws -> Int32 {
+        let r = try client.get(route)
         guard r.status == 200 else { return failed(r, command) }
         guard let value = JSON(parsing: r.body) else {
             Output.line("\(r.status) \(command) invalid JSON response")
@@ -119,8 +138,9 @@ struct ServiceCLI {
     }
 
     /// 1–16 hex digits, not zero.
-    static func isWorldID(_ text: String) -> Bool {
-        (1...16).contains(text.count) && text.allSatisfy(\.isHexDigit) && UInt64(text, radix: 16) != 0
+    static func worldID(_ text: String) -> UInt64? {
+        guard (1...16).contains(text.count), text.allSatisfy(\.isHexDigit), let id = UInt64(text, radix: 16), id != 0 else { return nil }
+        return id
     }
 
     private func failed(_ r: ServiceClient.Reply, _ command: String) -> Int32 {
@@ -136,7 +156,11 @@ struct ServiceCLI {
         let key = String(args[1][..<eq]), value = args[1][args[1].index(after: eq)...]
         guard ["allowManaged", "allowGlobal", "allowDefault", "allowDNS"].contains(key) else { return 0 }
         let on = value.first.map { "1tT".contains($0) } ?? false
-        let r = try client.post("/network/\(args[0])", json: "{\"\(key)\":\(on)}")
+        guard let id = try? NetworkID(hex: args[0]) else {
+            Output.line("invalid network id")
+            return 2
+        }
+        let r = try client.post(.network(id), json: "{\"\(key)\":\(on)}")
         guard r.status == 200 else { return failed(r, "set") }
         Output.raw(r.body.hasSuffix("\n") ? r.body : r.body + "\n")
         return 0
@@ -147,7 +171,7 @@ struct ServiceCLI {
             Output.error("usage: get <network> <field>  (a field of the network's JSON, or ip, ip4, ip6, ip6plane, ip6prefix)")
             return 2
         }
-        let r = try client.get("/network")
+        let r = try client.get(.networks)
         guard r.status == 200, let list = JSON(parsing: r.body)?.arrayValue else { return failed(r, "get") }
         guard let n = list.first(where: { $0["nwid"]?.stringValue == args[0] }) else {
             Output.line("404 get \(args[0]) not a member of this network")

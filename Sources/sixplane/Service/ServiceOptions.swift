@@ -23,7 +23,7 @@ struct ServiceOptions: ParsableArguments {
     }
 
     /// Runs a zerotier-cli command; a non-zero status ends the program with it.
-    func run(_ command: String, _ arguments: [String] = []) throws {
+    func run(_ command: ServiceCommand, _ arguments: [String] = []) throws {
         let code = ServiceCLI(client: try client(), json: json).run(command, arguments)
         if code != 0 { throw ExitCode(code) }
     }
