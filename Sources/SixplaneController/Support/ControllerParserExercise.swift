@@ -65,6 +65,14 @@ public final class ControllerParserExercise {
             }
             var query: [String: String] = [:]
             if pathByte & 0x40 != 0 { query = ["offset": "\(method >> 2)", "limit": "\(pathByte & 0x3f)"] }
+            // The members table's parameters (sort, after, limit, q) as the body's first line, k=v&k=v.
+            if pathByte & 0xc0 == 0x80, let newline = body.firstIndex(of: 0x0a) {
+                for pair in String(decoding: body[..<newline], as: UTF8.self).split(separator: "&") {
+                    let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    query[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
+                }
+                body = Array(body[(newline + 1)...])
+            }
             let request = ControllerAPI.Request(
                 method: ["GET", "POST", "DELETE", "PUT"][Int(method) % 4], path: path, query: query, body: Data(body))
             let response = api.handle(request, now: 1_795_924_500_000 + Int64(requests))
