@@ -48,16 +48,20 @@ public final class LabHost: @unchecked Sendable {
         unlink("\(home)/zerotier-one.port")
         // Names for the host's own Docker engine's containers; DNS settings (allowDNS=1) in the host's own file, not
         // the machine's /etc/resolv.conf, which every namespace shares.
-        let conf = "\(home)/local.conf"
-        if !FileManager.default.fileExists(atPath: conf) {
-            let settings = #""dockerHost": "unix://\#(docker.socket)", "cniDataDir": "\#(podman.dataDir)", "resolvConf": "\#(resolvConf)""#
-            try? "{\"settings\": {\(settings)}}\n".write(toFile: conf, atomically: true, encoding: .utf8)
-        }
+        if !FileManager.default.fileExists(atPath: "\(home)/local.conf") { writeLocalConf() }
         let env = environment.isEmpty ? [] : ["env"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let argv = env + ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
         pid = try LabProcess.start(argv, log: logPath, what: "\(name): daemon", timeout: timeout, interval: 0.1) {
             FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port") && sixplane("info").status == 0
         }
+    }
+
+    /// local.conf with the lab's settings (the host's own Docker engine and pod books, its own resolv.conf) and
+    /// `extra` ones (JSON values by key).
+    public func writeLocalConf(extra: [String: String] = [:]) {
+        var settings = [#""dockerHost": "unix://\#(docker.socket)""#, #""cniDataDir": "\#(podman.dataDir)""#, #""resolvConf": "\#(resolvConf)""#]
+        settings += extra.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
+        try? "{\"settings\": {\(settings.joined(separator: ", "))}}\n".write(toFile: "\(home)/local.conf", atomically: true, encoding: .utf8)
     }
 
     /// SIGTERM, then SIGKILL after `timeout` seconds; the exit status (nil if it was not running).

@@ -31,7 +31,9 @@ extension Lab {
     /// Adds `root` (index 1), `ctl` (index 2) and the members (from index 3), each where `placements` says (on the
     /// bridge by default), writes a planet whose only root is `root`, starts every daemon and waits until all are
     /// online through it.
-    public func startWorld(members: [String], placements: [String: Placement] = [:]) throws(LabError) {
+    /// `rootPort`: the port the planet names for the root; other than 9993 it is the root's secondary port, so every
+    /// node reaches the root only there.
+    public func startWorld(members: [String], placements: [String: Placement] = [:], rootPort: Int = 9993) throws(LabError) {
         for (i, name) in (["root", "ctl"] + members).enumerated() {
             switch placements[name] ?? .bridge {
             case .bridge: try addHost(name, index: 1 + i)
@@ -44,7 +46,8 @@ extension Lab {
         try sh(sixplane, "idtool", "generate", root.home + "/identity.secret", root.home + "/identity.public")
         try sh(
             sixplane, "mkworld", "--key", directory + "/world.c25519",
-            "--root", "\(root.home)/identity.public=\(root.underlayIPv4)/9993", "--out", directory + "/planet")
+            "--root", "\(root.home)/identity.public=\(root.underlayIPv4)/\(rootPort)", "--out", directory + "/planet")
+        if rootPort != 9993 { root.writeLocalConf(extra: ["secondaryPort": String(rootPort)]) }
         for host in hosts.values {
             do { try FileManager.default.copyItem(atPath: directory + "/planet", toPath: host.home + "/planet") } catch {
                 throw LabError("planet for \(host.name): \(error)")

@@ -70,6 +70,12 @@ import Testing
         let conf = try LocalConf(home: Home(path: dir.path))
         #expect(conf.primaryPort == 9994 && !conf.allowSecondaryPort)
         #expect(conf.interfaceNames[try NetworkID(hex: "8056c2e21c000001")] == "zt-lab")
+        #expect(conf.secondaryPort == nil && LocalConf().allowSecondaryPort, "on by default, as ZeroTier")
+        #expect(try LocalConf(text: #"{"settings":{"secondaryPort":29993}}"#).secondaryPort == 29993)
+        #expect(try LocalConf(text: #"{"settings":{"secondaryPort":0}}"#).secondaryPort == nil, "0: one derived from the address")
+        for bad in [#"{"settings":{"secondaryPort":70000}}"#, #"{"settings":{"secondaryPort":"x"}}"#, #"{"settings":{"primaryPort":-1}}"#] {
+            #expect(throws: DaemonError.self, "\(bad)") { try LocalConf(text: bad) }
+        }
         try "{not json".write(toFile: dir.file("local.conf"), atomically: true, encoding: .utf8)
         #expect(throws: DaemonError.self) { try LocalConf(home: Home(path: dir.path)) }
     }

@@ -16,11 +16,11 @@ struct NamespaceNetworkTests {
 
     /// root, ctl and the members with a private planet whose only root is `root`; all daemons started and online.
     static func makeLab(
-        subnet: Int, members: [String] = ["a", "b"], placements: [String: Lab.Placement] = [:]
+        subnet: Int, members: [String] = ["a", "b"], placements: [String: Lab.Placement] = [:], rootPort: Int = 9993
     ) throws -> Lab {
         let lab = try Lab(sixplane: Command.sixplane, subnet: subnet)
         do {
-            try lab.startWorld(members: members, placements: placements)
+            try lab.startWorld(members: members, placements: placements, rootPort: rootPort)
             return lab
         } catch {
             lab.teardown()

@@ -178,9 +178,11 @@ public final class LocalAPI: @unchecked Sendable {
         o["planetWorldTimestamp"] = .int(Int64(clamping: node.topology.planet.timestamp))
         o["config"] = [
             "settings": [
-                "primaryPort": .int(Int64(daemon.port)), "allowTcpFallbackRelay": false, "forceTcpRelay": false,
+                "primaryPort": .int(Int64(daemon.port)), "secondaryPort": .int(Int64(daemon.secondaryPort ?? 0)),
+                "allowSecondaryPort": .bool(daemon.secondaryPort != nil), "tertiaryPort": 0, "allowTcpFallbackRelay": false, "forceTcpRelay": false,
                 "portMappingEnabled": false, "homeDir": .string(daemon.home.path),
-                "listeningOn": .array(daemon.sockets.compactMap { $0?.localAddress.map { .string("\($0)") } }),
+                // As ZeroTier writes an address: ip/port.
+                "listeningOn": .array(daemon.sockets.compactMap { $0?.localAddress.flatMap { a in a.ipAddress.map { .string("\($0)/\(a.port ?? 0)") } } }),
                 "surfaceAddresses": .array(node.localAddresses.map { .string($0.description) }),
                 "softwareUpdate": "disable",
             ]
@@ -262,7 +264,8 @@ public final class LocalAPI: @unchecked Sendable {
                 "address": .string(path.address.description), "lastSend": .int(path.lastSend),
                 "lastReceive": .int(path.lastReceive), "trustedPathId": 0, "active": .bool(path.isAlive(now)),
                 "expired": .bool(path.isExpired(now)), "preferred": .bool(best?.address == path.address),
-                "localSocket": .int(Int64(path.localSocket)), "localPort": .int(Int64(daemon.port)),
+                "localSocket": .int(Int64(path.localSocket)),
+                "localPort": .int(Int64(path.localSocket >= 2 ? daemon.secondaryPort ?? daemon.port : daemon.port)),
             ]
         }
         return [

@@ -2,7 +2,8 @@ import SixplaneCore
 import SixplaneJSON
 
 /// The parts of `local.conf` (ZeroTier's JSON settings file) Sixplane uses: `settings.primaryPort`,
-/// `settings.allowSecondaryPort`, and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}),
+/// `settings.secondaryPort` and `settings.allowSecondaryPort` (a second pair of UDP sockets, as ZeroTier opens for
+/// NATs that treat ports differently; on by default, on a port derived from the address unless given), and Sixplane's `settings.interfaceNames` ({"<nwid>": "<tap name>"}),
 /// `settings.dockerHost` (the engine whose containers get names; `unix:///path` or a path, "" for none) and
 /// `settings.cniDataDir` (the CNI plugin's `dataDir`, whose pods get names; "" for none) and `settings.resolvConf`
 /// (the file DNS settings go in where systemd-resolved does not run), `settings.resolver` ("systemd-resolved",
@@ -10,6 +11,7 @@ import SixplaneJSON
 public struct LocalConf: Sendable {
     public var primaryPort: Int?
     public var allowSecondaryPort = true
+    public var secondaryPort: Int?
     public var interfaceNames: [NetworkID: String] = [:]
     public var dockerSocket: String? = Self.defaultDockerSocket
     public var podDataDir: String? = Self.defaultPodDataDir
@@ -43,6 +45,12 @@ public struct LocalConf: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(path): settings.primaryPort must be a port number")
             }
             primaryPort = Int(n)
+        }
+        if let p = settings["secondaryPort"] {
+            guard let n = p.intValue, (0...65535).contains(n) else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.secondaryPort must be a port number")
+            }
+            secondaryPort = n == 0 ? nil : Int(n)
         }
         if let b = settings["allowSecondaryPort"]?.boolValue { allowSecondaryPort = b }
         for (k, v) in settings["interfaceNames"]?.objectValue ?? [:] {

@@ -28,12 +28,18 @@ extension DaemonNode {
         }
     }
 
-    private func sendDescriptor(for address: InetAddress) -> Int32 {
-        if case .ipv4 = address { sendDescriptors[0] } else { sendDescriptors[1] }
+    /// The socket a path was learned on (so a reply leaves from the port the peer sent to, which a NAT insists on),
+    /// else the primary one of the address's family. Even sockets are IPv4, odd IPv6.
+    func sendDescriptor(for address: InetAddress, localSocket: Int) -> Int32 {
+        let family = if case .ipv4 = address { 0 } else { 1 }
+        if localSocket >= 0, localSocket < sendDescriptors.count, localSocket % 2 == family, sendDescriptors[localSocket] >= 0 {
+            return sendDescriptors[localSocket]
+        }
+        return sendDescriptors[family]
     }
 
     public func send(datagram: UnsafeRawBufferPointer, to address: InetAddress, localSocket: Int, ttl: Int?) {
-        let fd = sendDescriptor(for: address)
+        let fd = sendDescriptor(for: address, localSocket: localSocket)
         guard fd >= 0 else { return }
         // A low TTL for this one datagram (NAT-opening junk), as ZeroTier does: set, send, put back.
         let hops = ttl.map { ttl in
@@ -50,7 +56,7 @@ extension DaemonNode {
     /// Several datagrams to one address in one sendmsg with UDP GSO (UDP_SEGMENT); one by one where the kernel or
     /// the device cannot, which is then remembered.
     public func send(segments: UnsafeRawBufferPointer, segmentSize: Int, to address: InetAddress, localSocket: Int) {
-        let fd = sendDescriptor(for: address)
+        let fd = sendDescriptor(for: address, localSocket: localSocket)
         if segments.count > segmentSize, gsoAvailable, fd >= 0, segmentSize <= Int(UInt16.max) {
             guard
                 let n = SocketAddresses.withSockaddr(address, {

@@ -37,8 +37,9 @@ enum UDPTransport {
     /// whole), so each slot of a vector read must hold that much; without it, one maximum packet.
     static var slotBytes: Int { System.supportsUDPReceiveOffload ? 65_536 : Packet.maxLength + 16 }
 
-    /// Binds IPv4 and IPv6 on `port` (0: any), on `node`'s loop.
-    static func bind(node: DaemonNode, port: Int) async throws -> (channels: [(any Channel)?], sendDescriptors: [Int32]) {
+    /// Binds IPv4 and IPv6 on `port` (0: any), on `node`'s loop; the node knows them as local sockets `first` (IPv4)
+    /// and `first + 1` (IPv6).
+    static func bind(node: DaemonNode, port: Int, first: Int = 0) async throws -> (channels: [(any Channel)?], sendDescriptors: [Int32]) {
         func bootstrap(_ socket: Int) -> DatagramBootstrap {
             var bootstrap = DatagramBootstrap(group: node.loop)
                 .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: vectorReadCount)
@@ -63,12 +64,12 @@ enum UDPTransport {
         // address we have no route to), which would silence the node; a failed sendto is just a lost datagram.
         let v4fd = try makeSocket(family: AF_INET, port: port)
         var senders: [Int32] = [dup(v4fd), -1]
-        let v4 = try await bootstrap(0).withBoundSocket(v4fd).get()
+        let v4 = try await bootstrap(first).withBoundSocket(v4fd).get()
         var v6: (any Channel)?
         do {
             let v6fd = try makeSocket(family: AF_INET6, port: v4.localAddress?.port ?? port)
             senders[1] = dup(v6fd)
-            v6 = try await bootstrap(1).withBoundSocket(v6fd).get()
+            v6 = try await bootstrap(first + 1).withBoundSocket(v6fd).get()
         } catch {
             Logger(label: "sixplane.udp").warning("no IPv6 socket: \(error)")
         }

@@ -43,9 +43,17 @@ public enum Daemon {
         let daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator(), interfaceNames: localConf.interfaceNames)
         let wanted = options.port ?? localConf.primaryPort ?? 9993
         let (bound, port) = try await bindSockets(daemon, wanted: wanted, secondary: localConf.allowSecondaryPort, logger: logger)
+        var channels = bound.channels, descriptors = bound.sendDescriptors
+        var secondaryPort: Int?
+        if localConf.allowSecondaryPort, let extra = await bindSecondary(daemon, primary: port, configured: localConf.secondaryPort, logger: logger) {
+            channels += extra.sockets.channels
+            descriptors += extra.sockets.sendDescriptors
+            secondaryPort = extra.port
+        }
         try await loop.submit {
-            daemon.sockets = bound.channels
-            daemon.sendDescriptors = bound.sendDescriptors
+            daemon.sockets = channels
+            daemon.sendDescriptors = descriptors
+            daemon.secondaryPort = secondaryPort
             daemon.port = port
             daemon.dockerSocket = localConf.dockerSocket
             daemon.podDataDir = localConf.podDataDir
@@ -65,7 +73,27 @@ public enum Daemon {
         try? await group.shutdownGracefully()
     }
 
-    /// The wanted port, or (if it is taken and that is allowed) a random one, as ZeroTier's secondary port.
+    /// ZeroTier's secondary port: local.conf's `secondaryPort`, else one derived from the node's address (another
+    /// random one if that is taken); its sockets are local sockets 2 and 3. Not having one is not fatal.
+    static func bindSecondary(
+        _ daemon: DaemonNode, primary: Int, configured: Int?, logger: Logger
+    ) async -> (sockets: (channels: [(any Channel)?], sendDescriptors: [Int32]), port: Int)? {
+        var candidates: [Int] = []
+        if let configured { candidates.append(configured) } else {
+            let derived = 20000 + Int(daemon.identity.address.rawValue % 45500)
+            candidates = [derived] + (0..<10).map { _ in Int.random(in: 20000...65000) }
+        }
+        for port in candidates where port != primary {
+            do {
+                return (try await UDPTransport.bind(node: daemon, port: port, first: 2), port)
+            } catch {
+                logger.warning("secondary UDP port \(port) not available: \(error)")
+            }
+        }
+        return nil
+    }
+
+    /// The wanted port, or (if it is taken and that is allowed) a random one.
     static func bindSockets(_ daemon: DaemonNode, wanted: Int, secondary: Bool, logger: Logger) async throws -> ((channels: [(any Channel)?], sendDescriptors: [Int32]), Int) {
         do {
             let s = try await UDPTransport.bind(node: daemon, port: wanted)
@@ -95,7 +123,7 @@ struct NodeService: Service {
         for channel in daemon.sockets.compactMap({ $0 }) { try? await channel.close() }
         try await daemon.loop.submit {
             for fd in daemon.sendDescriptors where fd >= 0 { close(fd) }
-            daemon.sendDescriptors = [-1, -1]
+            daemon.sendDescriptors = daemon.sendDescriptors.map { _ in -1 }
         }.get()
         unlink(home.pidPath)
     }

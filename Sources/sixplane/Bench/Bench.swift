@@ -89,6 +89,7 @@ struct Bench: ParsableCommand {
                 ("repeat requests", "\(Int(f.repeatRequestsPerSecond))/s  p50 \(format2(f.repeatP50Milliseconds)) ms  p99 \(format2(f.repeatP99Milliseconds)) ms  (\(f.reusedAnswers) answers reused)"),
                 ("member page (\(f.paging.pageSize))", "first \(format2(f.paging.firstPage)) ms, last by cursor \(format2(f.paging.deepPageByCursor)) ms, last by offset \(f.paging.deepPageByOffset.map { format2($0) + " ms" } ?? "over the store's statement timeout")"),
                 ("member walk", "all by cursor, \(f.paging.walkPageSize) a page: \(format2(f.paging.walkSeconds)) s, page p50 \(format2(f.paging.walkPageP50)) ms p99 \(format2(f.paging.walkPageP99)) ms"),
+                ("UI table (50)", "first by address \(format2(f.paging.tableFirstByAddress)) ms, by name \(format2(f.paging.tableFirstByName)) ms, deep by name \(format2(f.paging.tableDeepByName)) ms, search \(format2(f.paging.tableSearch)) ms"),
                 ("peak resident", "\(Int(f.peakResidentMiB)) MiB"),
             ] + (f.databaseMiB.map { [("database", "\(Int($0)) MiB")] } ?? []))
             return

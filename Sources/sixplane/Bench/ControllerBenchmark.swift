@@ -51,6 +51,12 @@ enum ControllerBenchmark {
         var walkSeconds: Double
         var walkPageP50: Double
         var walkPageP99: Double
+        /// The web UI's table (`/unstable/…/member`, 50 a page): the first page with the counts, in address and name
+        /// order, a page deep in the name order by its cursor, and a search by name prefix.
+        var tableFirstByAddress: Double
+        var tableFirstByName: Double
+        var tableDeepByName: Double
+        var tableSearch: Double
     }
 
     static func run(_ o: Options, progress: (String) -> Void) throws -> Figures {
@@ -102,6 +108,7 @@ enum ControllerBenchmark {
             requesters.append(id)
             var m = ControllerMember(network: network, address: id.address, creationTime: now)
             m.identity = id.description
+            m.name = "host-\(n)"
             m.authorized = true
             m.lastAuthorizedTime = now
             m.lastAuthorizedCredentialType = "api"
@@ -195,9 +202,34 @@ enum ControllerBenchmark {
         guard seen == sorted.count else { throw CLIError("the walk saw \(seen) members of \(sorted.count)") }
         times.sort()
         progress("whole list by cursor, \(walkSize) a page: \(walk) s")
+        let table = try tablePages(api, network, count: sorted.count)
+        progress("UI table, 50 a page: first by address \(table.byAddress) ms, by name \(table.byName) ms, deep by name \(table.deep) ms, search \(table.search) ms")
         return Paging(
             pageSize: size, firstPage: first, deepPageByCursor: byCursor, deepPageByOffset: byOffset, walkPageSize: walkSize,
-            walkSeconds: walk, walkPageP50: times[times.count / 2], walkPageP99: times[min(times.count - 1, times.count * 99 / 100)])
+            walkSeconds: walk, walkPageP50: times[times.count / 2], walkPageP99: times[min(times.count - 1, times.count * 99 / 100)],
+            tableFirstByAddress: table.byAddress, tableFirstByName: table.byName, tableDeepByName: table.deep, tableSearch: table.search)
+    }
+
+    /// The best of three of each of the web UI's table queries; members are named host-<n>.
+    static func tablePages(_ api: ControllerAPI, _ network: NetworkID, count: Int) throws -> (byAddress: Double, byName: Double, deep: Double, search: Double) {
+        let path = "/unstable/controller/network/\(network)/member"
+        func best(_ query: [String: String], expect: Int? = nil) throws -> Double {
+            try (0..<3).map { _ in
+                let start = ContinuousClock.now
+                let r = api.handle(.init(method: "GET", path: path, query: query, body: Data()), now: 1_800_000_000_000)
+                let ms = seconds(ContinuousClock.now - start) * 1000
+                guard r.status == 200, let data = r.json?["data"]?.arrayValue, expect.map({ data.count == min($0, 50) }) ?? true else {
+                    throw CLIError("table page \(query) failed: \(r.body.prefix(200))")
+                }
+                return ms
+            }.min()!
+        }
+        let byAddress = try best(["sort": "address", "limit": "50"], expect: count)
+        let byName = try best(["sort": "name", "limit": "50"], expect: count)
+        // The name order puts host-999… late; start from a cursor near its end.
+        let late = try best(["sort": "name", "limit": "50", "after": "0000000000:host-99"])
+        let search = try best(["sort": "name", "limit": "50", "q": "host-12345"])
+        return (byAddress, byName, late, search)
     }
 
     struct Latencies {
