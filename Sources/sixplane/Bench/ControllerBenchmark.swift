@@ -227,7 +227,7 @@ enum ControllerBenchmark {
         let byAddress = try best(["sort": "address", "limit": "50"], expect: count)
         let byName = try best(["sort": "name", "limit": "50"], expect: count)
         // The name order puts host-999… late; start from a cursor near its end.
-        let late = try best(["sort": "name", "limit": "50", "after": "0000000000:host-99"])
+        let late = try best(["sort": "name", "limit": "50", "after": "0100000000:host-99"])
         let search = try best(["sort": "name", "limit": "50", "q": "host-12345"])
         return (byAddress, byName, late, search)
     }
