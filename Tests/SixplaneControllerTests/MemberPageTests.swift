@@ -127,6 +127,73 @@ import Testing
         #expect(h.call("GET", "/unstable/controller/network/\(F.networkID(77))/member", query: ["limit": "5"]).status == 404)
     }
 
+    /// The counts the first page and the networks list show are kept by the stores' triggers: right after every
+    /// kind of change, and filled for a database made before there were any.
+    @Test(arguments: StoreKind.allCases)
+    func countsFollowEveryChange(kind: StoreKind) throws {
+        let h = try ControllerAPITests.Harness(kind)
+        let store = h.api.controller.store
+        let (id, members) = try Self.seeded(h, count: 90)
+        let nwid = try NetworkID(hex: id)
+        func counted() throws -> (Int, Int) {
+            let all = try store.members(nwid)
+            return (all.count, all.filter(\.authorized).count)
+        }
+        func check(_ what: String) throws {
+            let kept = try store.memberCounts(nwid), real = try counted()
+            #expect(kept.total == real.0 && kept.authorized == real.1, "\(what): kept \(kept), real \(real)")
+        }
+        try check("bulk insert")
+        let a = members[1].address, b = members[0].address
+        #expect(h.call("POST", "/controller/network/\(id)/member/\(a)", ["authorized": true]).status == 200)
+        try check("authorize")
+        #expect(h.call("POST", "/controller/network/\(id)/member/\(b)", ["authorized": false]).status == 200)
+        try check("deauthorize")
+        #expect(h.call("POST", "/controller/network/\(id)/member/\(a)", ["name": "renamed"]).status == 200)
+        try check("rename")
+        #expect(h.call("POST", "/controller/network/\(id)/member/0eee000001", ["authorized": true]).status == 200)
+        try check("new member")
+        #expect(h.call("DELETE", "/controller/network/\(id)/member/\(a)").status == 200)
+        try check("delete")
+        var replaced = members.prefix(30).map { m -> ControllerMember in
+            var m = m
+            m.authorized.toggle()
+            return m
+        }
+        replaced.append(ControllerMember(network: nwid, address: Address(truncating: 0x0eee_000002), creationTime: F.now))
+        try store.insertMembers(replaced)
+        try check("bulk replace")
+        #expect(try store.memberCounts(nwid).total == 92, "90, one added, one deleted and put back by the bulk insert, one more")
+        let listed = h.call("GET", "/unstable/controller/network")
+        #expect(listed.json?["data"]?.arrayValue?.first?["meta"]?["totalMemberCount"]?.intValue == 92)
+        #expect(h.call("DELETE", "/controller/network/\(id)").status == 200)
+        #expect(try store.memberCounts(nwid) == (0, 0))
+        try F.network(store, nwid)
+        #expect(try store.memberCounts(nwid) == (0, 0), "a network made again starts from none")
+        #expect(h.call("POST", "/controller/network/\(id)/member/0eee000003", ["authorized": true]).status == 200)
+        try check("after recreating")
+    }
+
+    /// A PostgreSQL database from before the counts: filled when a store opens it.
+    @Test func anOlderPostgresDatabaseGetsItsCounts() throws {
+        let db = try StoreKind.postgres.database()
+        let nwid = F.networkID(6)
+        do {
+            let store = try db.open()
+            try F.network(store, nwid)
+            var m = ControllerMember(network: nwid, address: Address(truncating: 0xab_0000_0001), creationTime: F.now)
+            m.authorized = true
+            try store.insertMembers([m, ControllerMember(network: nwid, address: Address(truncating: 0xab_0000_0002), creationTime: F.now)])
+        }
+        let name = String(db.location.split(separator: "/").last ?? "")
+        _ = try DatabaseDeadlineTests.psql(try PostgresCluster.shared(), name, "DROP TABLE member_count; DROP FUNCTION member_count_change() CASCADE")
+        #expect(try DatabaseDeadlineTests.psql(try PostgresCluster.shared(), name, "SELECT to_regclass('member_count') IS NULL").hasPrefix("t"))
+        let store = try db.open()
+        #expect(try store.memberCounts(nwid) == (2, 1))
+        try store.insertMembers([ControllerMember(network: nwid, address: Address(truncating: 0xab_0000_0003), creationTime: F.now)])
+        #expect(try store.memberCounts(nwid) == (3, 1), "and kept from then on")
+    }
+
     /// A database written before names were indexed gets its key column filled on opening.
     @Test func anOlderSQLiteDatabaseGetsItsNameKeys() throws {
         let dir = try TemporaryDirectory()
