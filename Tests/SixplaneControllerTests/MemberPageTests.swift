@@ -186,7 +186,7 @@ import Testing
             try store.insertMembers([m, ControllerMember(network: nwid, address: Address(truncating: 0xab_0000_0002), creationTime: F.now)])
         }
         let name = String(db.location.split(separator: "/").last ?? "")
-        _ = try DatabaseDeadlineTests.psql(try PostgresCluster.shared(), name, "DROP TABLE member_count; DROP FUNCTION member_count_change() CASCADE")
+        _ = try DatabaseDeadlineTests.psql(try PostgresCluster.shared(), name, "DROP TABLE member_count; DROP FUNCTION member_count_inserted() CASCADE; DROP FUNCTION member_count_deleted() CASCADE; DROP FUNCTION member_count_updated() CASCADE")
         #expect(try DatabaseDeadlineTests.psql(try PostgresCluster.shared(), name, "SELECT to_regclass('member_count') IS NULL").hasPrefix("t"))
         let store = try db.open()
         #expect(try store.memberCounts(nwid) == (2, 1))
