@@ -119,3 +119,10 @@ extension APIRoute {
         }
     }
 }
+
+extension APIRoute {
+    /// A path read once, so that admission, dispatch and the handler share one parse.
+    public static func parse(path: String) -> Result<APIRoute, APIRouteError> {
+        do throws(APIRouteError) { return .success(try APIRoute(path: path)) } catch { return .failure(error) }
+    }
+}

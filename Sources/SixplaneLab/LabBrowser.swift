@@ -26,16 +26,20 @@ public final class LabBrowser: @unchecked Sendable {
     /// Starts chromedriver and a headless Chromium session with a window of `width` x `height`.
     public func start(width: Int = 1360, height: Int = 900) throws(LabError) {
         try? FileManager.default.createDirectory(atPath: directory + "/profile", withIntermediateDirectories: true)
+        // Why chromedriver's /status last failed, so a start that times out says more than "not ready".
         var problem = ""
-        defer { if session == nil, !problem.isEmpty { try? problem.write(toFile: directory + "/start-problem.txt", atomically: true, encoding: .utf8) } }
-        pid = try LabProcess.start(
-            ["ip", "netns", "exec", host.namespace, Self.chromedriver, "--port=\(port)", "--allowed-ips=127.0.0.1"],
-            log: directory + "/chromedriver.log", what: "\(host.name): chromedriver", timeout: 20, interval: 0.2
-        ) {
-            do { return try self.call("GET", "/status")["value"]?["ready"]?.boolValue == true } catch {
-                problem = "\(error)"
-                return false
+        do {
+            pid = try LabProcess.start(
+                ["ip", "netns", "exec", host.namespace, Self.chromedriver, "--port=\(port)", "--allowed-ips=127.0.0.1"],
+                log: directory + "/chromedriver.log", what: "\(host.name): chromedriver", timeout: 20, interval: 0.2
+            ) {
+                do { return try self.call("GET", "/status")["value"]?["ready"]?.boolValue == true } catch {
+                    problem = "\(error)"
+                    return false
+                }
             }
+        } catch {
+            throw LabError(problem.isEmpty ? error.description : "\(error.description) (last /status: \(problem))")
         }
         let options: JSON = [
             "binary": .string(Self.chromium),

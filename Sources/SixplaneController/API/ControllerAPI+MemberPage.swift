@@ -1,4 +1,3 @@
-import Foundation
 import SixplaneCore
 import SixplaneJSON
 
@@ -16,7 +15,7 @@ extension ControllerAPI {
         }
         let sort = query["sort"] ?? "address"
         let after = query["after"].flatMap { $0.isEmpty ? nil : $0 }
-        let prefix = query["q"].map { $0.trimmingCharacters(in: .whitespaces) }
+        let prefix = query["q"].map { $0.trimmingWhitespace() }
         let seen = controller.lastSeen(nwid)
         var members: [ControllerMember]
         switch sort {

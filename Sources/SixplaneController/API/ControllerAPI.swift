@@ -9,13 +9,21 @@ import SixplaneJSON
 public final class ControllerAPI {
     public struct Request: Sendable {
         public var method: String
-        public var path: String
+        public let path: String
+        /// The path read as a route once, when the request is made.
+        public let route: Result<APIRoute, APIRouteError>
         public var query: [String: String]
         public var body: Data
 
         public init(method: String, path: String, query: [String: String] = [:], body: Data = Data()) {
+            self.init(method: method, path: path, route: APIRoute.parse(path: path), query: query, body: body)
+        }
+
+        /// A request whose path the caller has already read.
+        public init(method: String, path: String, route: Result<APIRoute, APIRouteError>, query: [String: String] = [:], body: Data = Data()) {
             self.method = method
             self.path = path
+            self.route = route
             self.query = query
             self.body = body
         }
@@ -46,7 +54,9 @@ public final class ControllerAPI {
         let method = request.method.uppercased() == "PUT" ? "POST" : request.method.uppercased()
         do throws(ControllerError) {
             let route: APIRoute
-            do throws(APIRouteError) { route = try APIRoute(path: request.path) } catch {
+            switch request.route {
+            case .success(let r): route = r
+            case .failure(let error):
                 switch error {
                 case .notFound: throw ControllerError(.notFound, "no such path")
                 case .badParameter(let field, let message): throw ControllerError(.badRequest, message, field: field)

@@ -10,15 +10,26 @@ import SixplaneJSON
 public final class LocalAPI: @unchecked Sendable {
     public struct Request: Sendable {
         public var method: String
-        public var path: String
+        public let path: String
+        /// The path read as a route once, when the request is made.
+        public let route: Result<APIRoute, APIRouteError>
         public var query: [String: String]
         /// The token the client presented (X-ZT1-Auth, Authorization: Bearer, or ?auth=), if any.
         public var token: String?
         public var body: Data
 
         public init(method: String, path: String, query: [String: String] = [:], token: String? = nil, body: Data = Data()) {
+            self.init(method: method, path: path, route: APIRoute.parse(path: path), query: query, token: token, body: body)
+        }
+
+        /// A request whose path the caller has already read (the server reads it to admit the request).
+        public init(
+            method: String, path: String, route: Result<APIRoute, APIRouteError>, query: [String: String] = [:], token: String? = nil,
+            body: Data = Data()
+        ) {
             self.method = method
             self.path = path
+            self.route = route
             self.query = query
             self.token = token
             self.body = body
@@ -62,8 +73,8 @@ public final class LocalAPI: @unchecked Sendable {
 
     /// Whether a request may go on before its body is read: `/health` and the web UI's files are open, everything
     /// else needs the token.
-    public func admits(method: String, path: String, token presented: String?) -> Bool {
-        if method == "GET", let route = try? APIRoute(path: path), route.isOpen { return true }
+    public func admits(method: String, route: Result<APIRoute, APIRouteError>, token presented: String?) -> Bool {
+        if method == "GET", case .success(let route) = route, route.isOpen { return true }
         guard let presented else { return false }
         return Self.constantTimeEqual(presented, token)
     }
@@ -79,16 +90,16 @@ public final class LocalAPI: @unchecked Sendable {
     /// Answers one request: the controller's routes on the controller's thread (503 if its database cannot answer
     /// in time), the node's on the node's loop. Callable from anywhere.
     public func respond(_ request: Request) -> EventLoopFuture<Response> {
-        guard let route = try? APIRoute(path: request.path), route.isController, let service = daemon.controllerService else {
+        guard case .success(let route) = request.route, route.isController, let service = daemon.controllerService else {
             return daemon.loop.submit { self.handle(request) }
         }
-        guard admits(method: request.method, path: request.path, token: request.token) else {
+        guard admits(method: request.method, route: request.route, token: request.token) else {
             countRefused()
             return daemon.loop.makeSucceededFuture(Response(status: 401, body: "{}\n"))
         }
         daemon.loop.execute { [daemon] in daemon.counters.apiRequests += 1 }
         let method = request.method == "PUT" ? "POST" : request.method
-        return service.handle(ControllerAPI.Request(method: method, path: request.path, query: request.query, body: request.body))
+        return service.handle(ControllerAPI.Request(method: method, path: request.path, route: request.route, query: request.query, body: request.body))
             .map { Response(status: $0.status, body: $0.body) }
     }
 
@@ -98,7 +109,9 @@ public final class LocalAPI: @unchecked Sendable {
         daemon.loop.preconditionInEventLoop()
         daemon.counters.apiRequests += 1
         let route: APIRoute
-        do throws(APIRouteError) { route = try APIRoute(path: request.path) } catch {
+        switch request.route {
+        case .success(let r): route = r
+        case .failure(let error):
             guard request.token.map({ Self.constantTimeEqual($0, token) }) == true else {
                 daemon.counters.apiUnauthorized += 1
                 return Response(status: 401, body: "{}\n")

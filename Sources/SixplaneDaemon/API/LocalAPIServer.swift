@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
+import SixplaneAPI
 import ServiceLifecycle
 
 /// The local API's HTTP shell: one listener on 127.0.0.1 and one on ::1 (never another address), each taking at
@@ -41,7 +42,8 @@ public enum LocalAPIServer {
         if token == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { token = String(auth.dropFirst(7)) }
         if token == nil { token = query["auth"] }
         let method = request.method.rawValue, path = request.uri.path
-        guard api.admits(method: method, path: path, token: token) else {
+        let route = APIRoute.parse(path: path)
+        guard api.admits(method: method, route: route, token: token) else {
             api.countRefused()
             return reply(401, "{}\n")
         }
@@ -53,7 +55,7 @@ public enum LocalAPIServer {
         case .timedOut: return reply(408, #"{"error":"the request body did not arrive in time"}"# + "\n")
         case .failed: return reply(400, #"{"error":"the request body could not be read"}"# + "\n")
         }
-        let r = LocalAPI.Request(method: method, path: path, query: query, token: token, body: Data(buffer: body))
+        let r = LocalAPI.Request(method: method, path: path, route: route, query: query, token: token, body: Data(buffer: body))
         let response = try await api.respond(r).get()
         var headers: HTTPFields = [.contentType: response.contentType]
         for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {

@@ -63,13 +63,3 @@ public struct IdentityStore: Sendable {
         }
     }
 }
-
-extension String {
-    /// The string without leading and trailing whitespace and newlines.
-    public func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return String(scalars[first...last])
-    }
-}
