@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SixplaneCoreTests",
-            dependencies: ["SixplaneCore", "SixplaneTestSupport"]
+            dependencies: ["SixplaneCore", "CSixplaneCrypto", "SixplaneTestSupport"]
         ),
         .testTarget(
             name: "SixplaneNodeTests",

@@ -37,6 +37,19 @@ void sixplane_gcm_free(void *context);
 /// Returns 1 on success.
 int sixplane_gmac(const void *context, const uint8_t nonce[12], const uint8_t *ad, size_t ad_length, uint8_t tag[16]);
 
+/// AES-256 round keys (15 x 16 bytes, FIPS-197 order) for the wide CTR.
+typedef struct {
+    uint8_t round_keys[240];
+} sixplane_aes256_wide;
+
+/// 1 if this CPU has VAES on 512-bit registers (AVX-512F/BW, and the OS saves those registers), else 0. Only then may
+/// the two functions below be called.
+int sixplane_cpu_has_wide_aes(void);
+void sixplane_aes256_wide_init(sixplane_aes256_wide *schedule, const uint8_t key[32]);
+/// AES-256-CTR as `sixplane_aes256_ctr` (same counter block), four blocks per instruction. The 32-bit counter must
+/// not wrap within one call.
+void sixplane_aes256_wide_ctr(const sixplane_aes256_wide *schedule, const uint8_t iv[16], uint8_t *data, size_t length);
+
 /// 1 if this CPU has AVX2 (and the OS saves its registers), else 0.
 int sixplane_cpu_has_avx2(void);
 

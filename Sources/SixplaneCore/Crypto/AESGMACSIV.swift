@@ -11,6 +11,11 @@ public final class AESGMACSIV: @unchecked Sendable {
     // contexts as const and keep no state in them, so concurrent use from several threads is safe.
     private let gcm: UnsafeMutableRawPointer
     private let schedule: UnsafeMutablePointer<sixplane_aes256>
+    /// K1's round keys for the four-blocks-an-instruction CTR, on CPUs that have it (nil elsewhere).
+    private let wide: UnsafeMutablePointer<sixplane_aes256_wide>?
+
+    /// Whether this CPU runs CTR on 512-bit VAES; read once.
+    public static let hasWideAES = sixplane_cpu_has_wide_aes() == 1
 
     public let k0: [UInt8]
     public let k1: [UInt8]
@@ -22,7 +27,10 @@ public final class AESGMACSIV: @unchecked Sendable {
         return Array(mac)
     }
 
-    public init(key48: [UInt8]) {
+    public convenience init(key48: [UInt8]) { self.init(key48: key48, wide: Self.hasWideAES) }
+
+    /// `wide: false` keeps CTR on BoringSSL even where VAES is there (tests compare the two).
+    public init(key48: [UInt8], wide useWide: Bool) {
         precondition(key48.count == 48, "suite 3 keys derive from the 48-byte peer key")
         k0 = Array(Self.deriveKey(key48, label: UInt8(ascii: "0")).prefix(32))
         k1 = Array(Self.deriveKey(key48, label: UInt8(ascii: "1")).prefix(32))
@@ -30,14 +38,28 @@ public final class AESGMACSIV: @unchecked Sendable {
             fatalError("BoringSSL refused a 32-byte AES-GCM key")
         }
         gcm = context
-        schedule = .allocate(capacity: 1)
+        let schedule = UnsafeMutablePointer<sixplane_aes256>.allocate(capacity: 1)
         let rc = k1.withUnsafeBufferPointer { sixplane_aes256_init(schedule, $0.baseAddress) }
         precondition(rc == 0, "BoringSSL refused a 32-byte AES key")
+        self.schedule = schedule
+        if useWide && Self.hasWideAES {
+            let w = UnsafeMutablePointer<sixplane_aes256_wide>.allocate(capacity: 1)
+            k1.withUnsafeBufferPointer { sixplane_aes256_wide_init(w, $0.baseAddress) }
+            wide = w
+        } else {
+            wide = nil
+        }
     }
 
     deinit {
         sixplane_gcm_free(gcm)
         schedule.deallocate()
+        wide?.deallocate()
+    }
+
+    private func ctr(_ counter: UnsafePointer<UInt8>, _ data: UnsafeMutableRawPointer, _ length: Int) {
+        let bytes = data.assumingMemoryBound(to: UInt8.self)
+        if let wide { sixplane_aes256_wide_ctr(wide, counter, bytes, length) } else { sixplane_aes256_ctr(schedule, counter, bytes, length) }
     }
 
     /// Encrypts the packet in place: computes the tag over header fields and plaintext, encrypts from byte 27, and
@@ -54,9 +76,7 @@ public final class AESGMACSIV: @unchecked Sendable {
             sixplane_aes256_encrypt_block(schedule, tag, tag)
             counter.update(from: tag, count: 16)
             counter[12] &= 0x7f
-            sixplane_aes256_ctr(
-                schedule, counter, (base + Packet.verbOffset).assumingMemoryBound(to: UInt8.self),
-                packet.count - Packet.verbOffset)
+            ctr(counter, base + Packet.verbOffset, packet.count - Packet.verbOffset)
             base.copyMemory(from: tag, byteCount: 8)
             (base + Packet.macOffset).copyMemory(from: tag + 8, byteCount: 8)
         }
@@ -74,9 +94,7 @@ public final class AESGMACSIV: @unchecked Sendable {
             (tag + 8).update(from: (base + Packet.macOffset).assumingMemoryBound(to: UInt8.self), count: 8)
             counter.update(from: tag, count: 16)
             counter[12] &= 0x7f
-            sixplane_aes256_ctr(
-                schedule, counter, (base + Packet.verbOffset).assumingMemoryBound(to: UInt8.self),
-                packet.count - Packet.verbOffset)
+            ctr(counter, base + Packet.verbOffset, packet.count - Packet.verbOffset)
             // Decrypting the tag block gives back iv8 ‖ mac8.
             sixplane_aes256_decrypt_block(schedule, tag, tag)
             return gmac(packet, iv: UnsafeRawPointer(tag)) == UnsafeRawPointer(tag + 8).loadUnaligned(as: UInt64.self)
