@@ -44,7 +44,7 @@ extension APIRoute {
     private static func match(_ pattern: Substring, _ part: Substring, into p: inout Parameters) -> APIRouteError? {
         switch pattern {
         case "{nwid}":
-            guard part.utf8.count == 16, let id = try? NetworkID(hex: part) else {
+            guard let id = try? NetworkID(hex: part) else {
                 return .badParameter(field: "nwid", message: "bad network id \(part): 16 hex digits")
             }
             p.nwid = id
@@ -52,7 +52,7 @@ extension APIRoute {
             guard let a = try? Address(hex: part) else { return .badParameter(field: "address", message: "bad address \(part): 10 hex digits") }
             p.address = a
         case "{world}":
-            guard (1...16).contains(part.utf8.count), let id = UInt64(part, radix: 16) else {
+            guard (1...16).contains(part.utf8.count), part.allSatisfy(\.isHexDigit), let id = UInt64(part, radix: 16) else {
                 return .badParameter(field: "id", message: "bad world id \(part): 1 to 16 hex digits")
             }
             p.world = id

@@ -21,8 +21,14 @@ public final class Controller: NetworkControllerHook {
         var identity: Identity
     }
 
-    static let onlineWindow: Int64 = 120_000
+    public static let onlineWindow: Int64 = 120_000
     var online: [NetworkID: [Address: Online]] = [:]
+    /// When each member last asked, kept after it goes quiet (the table's "last seen"), since this controller started;
+    /// only a network's existing members are recorded, at most `maximumSeenPerNetwork` a network.
+    var seen: [NetworkID: [Address: Int64]] = [:]
+    public static let maximumSeenPerNetwork = 1 << 21
+    /// Requests not recorded in `seen` because their network's map was full.
+    public private(set) var seenNotRecorded = 0
     /// The last good records, served when the database is unavailable.
     var lastNetworks: [NetworkID: ControllerNetwork] = [:]
     var lastMembers: [NetworkID: [Address: ControllerMember]] = [:]
@@ -71,6 +77,11 @@ public final class Controller: NetworkControllerHook {
         // on a network that exists: strangers asking for made-up ids leave nothing behind.
         if lastNetworks[id] != nil {
             online[id, default: [:]][requester.address] = Online(lastRequest: now, metadata: metadata, identity: requester)
+            if seen[id]?[requester.address] != nil || (seen[id]?.count ?? 0) < Self.maximumSeenPerNetwork {
+                seen[id, default: [:]][requester.address] = now
+            } else {
+                seenNotRecorded += 1
+            }
         }
         switch response {
         case .config(let config, let chunks):
@@ -310,11 +321,9 @@ public final class Controller: NetworkControllerHook {
 
     // MARK: Pushes
 
-    /// When each member of a network last asked for its config, since this controller started (ZeroTier keeps it
-    /// in memory too); a member that asked within `onlineWindow` ms is online.
-    public func lastSeen(_ id: NetworkID) -> [Address: Int64] { (online[id] ?? [:]).mapValues(\.lastRequest) }
-
-    public static let onlineWindowMilliseconds = onlineWindow
+    /// When each member of a network last asked for its config, since this controller started (ZeroTier keeps its
+    /// request times in memory too); a member that asked within `onlineWindow` ms is online.
+    public func lastSeen(_ id: NetworkID) -> [Address: Int64] { seen[id] ?? [:] }
 
     /// Members that asked within the last 120 s.
     public func onlineMembers(_ id: NetworkID, now: Int64) -> [Address] {
@@ -338,6 +347,7 @@ public final class Controller: NetworkControllerHook {
         let bridging = { (m: ControllerMember?) in m?.activeBridge == true && m?.authorized == true }
         if bridging(before) != bridging(after) { activeBridges[id] = nil }
         lastMembers[id]?[address] = after
+        if after == nil { seen[id]?[address] = nil }
         if before?.authorized == true && after?.authorized != true { revoke(id, address, now: now) }
         if after == nil {
             // Deleted: a push would answer through the store and create the record again.
@@ -373,6 +383,7 @@ public final class Controller: NetworkControllerHook {
         networkObserver?(id)
         issued[id] = nil
         online[id] = nil
+        seen[id] = nil
         lastNetworks[id] = nil
         lastMembers[id] = nil
         activeBridges[id] = nil

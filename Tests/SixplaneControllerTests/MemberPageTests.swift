@@ -107,6 +107,17 @@ import Testing
         #expect(latest["lastSeen"]?.intValue == base + 4000)
         #expect(pages[5]["online"]?.boolValue == false)
         #expect(Set(order).count == 305)
+
+        // Quiet for an hour: no longer online, still last seen where it was, still first.
+        h.now += 3_600_000
+        h.api.controller.tick(now: h.now)
+        let later = try Self.walk(h, id, ["sort": "lastSeen"], pageSize: 50).members
+        #expect(Array(later.prefix(5).compactMap { $0["address"]?.stringValue }) == askers.reversed().map(\.address.description))
+        #expect(later.first?["lastSeen"]?.intValue == base + 4000)
+        #expect(later.first?["online"]?.boolValue == false)
+        // A deleted member is forgotten.
+        #expect(h.call("DELETE", "/controller/network/\(id)/member/\(askers[4].address)").status == 200)
+        #expect(h.api.controller.lastSeen(nwid)[askers[4].address] == nil)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -175,6 +186,54 @@ import Testing
     }
 
     /// A PostgreSQL database from before the counts: filled when a store opens it.
+    /// Most servers sort text by a locale, not bytewise (Debian's initdb takes the machine's, Docker images
+    /// en_US.UTF-8): the address search must find the same members there as under "C".
+    @Test func addressSearchUnderALocaleCollation() throws {
+        let url = try PostgresCluster.shared().createDatabase(options: ["--template=template0", "--locale-provider=icu", "--icu-locale=en", "--encoding=UTF8"])
+        let store = try PostgresStore(url: url)
+        let nwid = F.networkID(7)
+        try F.network(store, nwid)
+        let members = (0..<300).map { i in
+            var m = ControllerMember(network: nwid, address: Address(truncating: 0xa0_0000_0000 + UInt64(i) * 0x1_0001), creationTime: F.now)
+            m.name = ["Alpha", "beta", "a0-host", "~tilde", ""][i % 5]
+            return m
+        }
+        try store.insertMembers(members)
+        for prefix in ["a", "A0", "a00000", "a00001", "a000010001", "a0-", "al", "B", "ff", "~"] {
+            for order in [MemberQuery.Order.address, .name] {
+                let query = MemberQuery(order: order, prefix: prefix, limit: 1000)
+                let found = Set(try store.members(nwid, matching: query).map(\.address))
+                let expected = Set(members.filter(query.matches).map(\.address))
+                #expect(found == expected, "q=\(prefix) order=\(order): \(found.count) found, \(expected.count) expected")
+                #expect(!expected.isEmpty || ["B", "ff"].contains(prefix), "q=\(prefix) finds something")
+            }
+        }
+    }
+
+    /// A database written before names were indexed, big enough that filling the new column and building its
+    /// index take longer than the data path's statement timeout: it opens, filled and indexed, and its next opening
+    /// does not refill it.
+    @Test func aLargeOlderPostgresDatabaseMigrates() throws {
+        let db = try StoreKind.postgres.database()
+        let nwid = F.networkID(8)
+        do { try F.network(try db.open(), nwid) }
+        let name = String(db.location.split(separator: "/").last ?? "")
+        let cluster = try PostgresCluster.shared()
+        _ = try DatabaseDeadlineTests.psql(cluster, name, """
+            DROP INDEX member_by_name; ALTER TABLE member DROP COLUMN name_key;
+            INSERT INTO member (network, address, authorized, revision, data)
+              SELECT '\(nwid)', lpad(to_hex(i), 10, '0'), i % 2 = 0, 1, json_build_object('address', lpad(to_hex(i), 10, '0'), 'id', lpad(to_hex(i), 10, '0'), 'nwid', '\(nwid)', 'objtype', 'member', 'authorized', i % 2 = 0, 'name', 'Host-' || i)::text
+              FROM generate_series(1, 400000) i
+            """)
+        #expect(try DatabaseDeadlineTests.psql(cluster, name, "SELECT count(*) FROM member").hasPrefix("400000"))
+        let store = try db.open()
+        #expect(try DatabaseDeadlineTests.psql(cluster, name, "SELECT count(*) FROM member WHERE name_key IS NULL OR name_key <> lower(data::json->>'name')").hasPrefix("0"))
+        #expect(try DatabaseDeadlineTests.psql(cluster, name, "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'member' AND column_name = 'name_key'").hasPrefix("NO"))
+        let first = try store.members(nwid, matching: MemberQuery(order: .name, prefix: "host-1000", limit: 3))
+        #expect(first.map(\.name) == ["Host-1000", "Host-10000", "Host-100000"])
+        #expect(try store.memberCounts(nwid) == (400_000, 200_000))
+    }
+
     @Test func anOlderPostgresDatabaseGetsItsCounts() throws {
         let db = try StoreKind.postgres.database()
         let nwid = F.networkID(6)

@@ -97,6 +97,13 @@ extension NamespaceNetworkTests {
         try browser.wait(10, "the new name") { try text("\(row(address)) td.name") == "web-one" }
         #expect(ctl.api("GET", "/controller/network/\(nwid)/member/\(address)").body.contains("\"name\":\"web-one\""))
 
+        // Markup in a name (set through the API, as any admin tool may) is shown as text, never run.
+        let markup = "<img src=x onerror=\"window.injected=1\">"
+        #expect(ctl.api("POST", "/controller/network/\(nwid)/member/\(address)", body: #"{"name":"<img src=x onerror=\"window.injected=1\">"}"#).status == 200)
+        try browser.wait(15, "the name with markup, as text") { try text("\(row(address)) td.name") == markup }
+        #expect(try browser.execute("return window.injected === undefined && document.querySelectorAll('#members img').length === 0") == .bool(true))
+        #expect(ctl.api("POST", "/controller/network/\(nwid)/member/\(address)", body: #"{"name":"web-one"}"#).status == 200)
+
         // Deauthorize, then delete (Escape in the confirmation keeps it; Delete removes it).
         try browser.element("\(row(address)) button.deauthorize").click()
         try browser.wait(10, "deauthorized") { try text("\(row(address)) td.authorized") == "no" }

@@ -143,9 +143,10 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     /// A new, empty database; returns its URL.
-    public func createDatabase() throws -> String {
+    /// `options` are createdb's (a locale, say).
+    public func createDatabase(options: [String] = []) throws -> String {
         let name = "t\(UInt64.random(in: 0 ... .max))"
-        try Self.server("createdb", ["-h", directory, "-p", "\(port)", "-U", "postgres", name])
+        try Self.server("createdb", ["-h", directory, "-p", "\(port)", "-U", "postgres"] + options + [name])
         return url(database: name)
     }
 

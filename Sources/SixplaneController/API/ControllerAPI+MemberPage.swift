@@ -47,7 +47,7 @@ extension ControllerAPI {
             guard var o = m.json.objectValue else { return m.json }
             let last = seen[m.address] ?? 0
             o["lastSeen"] = .int(last)
-            o["online"] = .bool(last > 0 && now - last <= Controller.onlineWindowMilliseconds)
+            o["online"] = .bool(last > 0 && now - last <= Controller.onlineWindow)
             return .object(o)
         }
         return Response(["data": .array(data), "meta": .object(meta)])
@@ -71,9 +71,10 @@ extension ControllerAPI {
         return (ms, a)
     }
 
-    /// Members this controller has heard from, the latest first, then the rest by address. The seen ones are few
-    /// enough to sort in memory (one entry per member that asked since the start); the rest page by the address
-    /// index, skipping the seen.
+    /// Members this controller has heard from, the latest first, then the rest by address. The seen ones are sorted
+    /// in memory for each page (n log n in the members heard from since the start; there is no index on a time that
+    /// changes with every request); the rest page by the address index, skipping the seen. The order moves as members
+    /// ask, so a walk in it is best-effort: one that asks mid-walk jumps to the front and can be missed or met twice.
     func seenFirst(
         _ nwid: NetworkID, seen: [Address: Int64], after: (seen: Int64, address: Address)?, prefix: String?, limit: Int
     ) throws(ControllerError) -> [ControllerMember] {

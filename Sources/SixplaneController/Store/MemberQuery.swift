@@ -32,10 +32,13 @@ public struct MemberQuery: Sendable, Equatable {
         self.limit = limit
     }
 
-    /// The prefix as a range of addresses (hex digits only; nil when it cannot start an address).
+    /// The prefix as an inclusive range of addresses (hex digits only; nil when it cannot start an address): padded
+    /// with 0s and fs to the 10 digits every stored address has, so that any collation orders the bounds as bytes do
+    /// (a bound such as prefix + "~" sorts below the prefix's addresses under most locales).
     var addressRange: (low: String, high: String)? {
         guard let prefix, prefix.count <= 10, prefix.allSatisfy(\.isHexDigit) else { return nil }
-        return (prefix, prefix + "~")
+        let pad = 10 - prefix.count
+        return (prefix + String(repeating: "0", count: pad), prefix + String(repeating: "f", count: pad))
     }
 
     /// The prefix as a range of name keys: every text that starts with it sorts below prefix + U+10FFFF bytewise.
@@ -70,7 +73,7 @@ extension MemberQuery {
         if let names = nameRange {
             var match = ["(name_key >= \(next(names.low)) AND name_key < \(next(names.high)))"]
             if let addresses = addressRange {
-                match.append("(address >= \(next(addresses.low)) AND address < \(next(addresses.high)))")
+                match.append("(address >= \(next(addresses.low)) AND address <= \(next(addresses.high)))")
             }
             text += " AND (" + match.joined(separator: " OR ") + ")"
         }

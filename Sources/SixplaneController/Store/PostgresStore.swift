@@ -97,7 +97,11 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         try withConnection { c in
             try Self.run(c, "SELECT pg_advisory_lock(7236189)")
             defer { _ = try? Self.run(c, "SELECT pg_advisory_unlock(7236189)") }
-            for statement in Self.schema { try Self.run(c, PostgresQuery(unsafeSQL: statement)) }
+            // Migrating a million members (filling a column, building an index) takes seconds: longer than the
+            // timeout that guards the data path's statements, which would cancel it on every start.
+            try Self.run(c, "SET statement_timeout = 0")
+            defer { _ = try? Self.run(c, PostgresQuery(unsafeSQL: "SET statement_timeout = \(Self.statementTimeoutMilliseconds)")) }
+            for statement in Self.schema { try Self.run(c, PostgresQuery(unsafeSQL: statement), timeout: Self.migrationTimeout) }
         }
     }
 
@@ -152,14 +156,21 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
         "CREATE INDEX IF NOT EXISTS member_active_bridge ON member(network) WHERE active_bridge",
         // The members table sorts and searches by name: a key compared bytewise (COLLATE "C", whatever the
         // database's locale) with ASCII letters lowercased as ControllerMember.nameKey does.
-        #"ALTER TABLE member ADD COLUMN IF NOT EXISTS name_key TEXT COLLATE "C""#,
+        // One block (one transaction), and only while the column is missing or still nullable: a database already
+        // migrated pays no scan of its members on every start, and one stopped half-way is finished next time.
         """
-        UPDATE member SET name_key = translate(data::json->>'name', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
-        WHERE name_key IS NULL
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                         WHERE table_schema = current_schema() AND table_name = 'member' AND column_name = 'name_key'
+                           AND is_nullable = 'NO') THEN
+            ALTER TABLE member ADD COLUMN IF NOT EXISTS name_key TEXT COLLATE "C";
+            UPDATE member SET name_key = coalesce(translate(data::json->>'name', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+              'abcdefghijklmnopqrstuvwxyz'), '') WHERE name_key IS NULL;
+            ALTER TABLE member ALTER COLUMN name_key SET DEFAULT '';
+            ALTER TABLE member ALTER COLUMN name_key SET NOT NULL;
+          END IF;
+        END $$
         """,
-        #"ALTER TABLE member ALTER COLUMN name_key SET DEFAULT ''"#,
-        "UPDATE member SET name_key = '' WHERE name_key IS NULL",
-        "ALTER TABLE member ALTER COLUMN name_key SET NOT NULL",
         "CREATE INDEX IF NOT EXISTS member_by_name ON member(network, name_key, address)",
         // Member counts kept by a trigger (counting a million rows costs a scan). Made, filled and armed in one
         // block with writers held off, so that no change falls between the fill and the trigger.
@@ -310,9 +321,13 @@ public final class PostgresStore: ControllerStore, @unchecked Sendable {
     }
 
     @discardableResult
-    static func run(_ c: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
-        try wait(c.query(query, logger: queryLogger), timeout: replyTimeout)
+    static func run(_ c: PostgresConnection, _ query: PostgresQuery, timeout: TimeAmount = replyTimeout) throws -> PostgresQueryResult {
+        try wait(c.query(query, logger: queryLogger), timeout: timeout)
     }
+
+    /// How long one schema statement may take: filling a column of a million members takes seconds. A server that
+    /// does not answer at all is caught by the statement before them, under `replyTimeout`.
+    static let migrationTimeout = TimeAmount.seconds(600)
 
     /// Closes a connection nobody will use again, keeping it alive until it is closed (postgres-nio insists).
     static func discard(_ c: PostgresConnection) {

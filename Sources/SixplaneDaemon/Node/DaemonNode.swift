@@ -21,11 +21,10 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     private(set) var controllerService: ControllerService?
     let logger = Logger(label: "sixplane.node")
     let netconf: NetworkConfigurator
-    /// Index = the node's local socket number: 0 IPv4, 1 IPv6.
-    /// Local sockets 0 and 1 (IPv4, IPv6) on the primary port, 2 and 3 on the secondary one when there is one.
+    /// Index = the node's local socket number. Local sockets 0 and 1 (IPv4, IPv6) on the primary port, 2 and 3 on the secondary one when there is one.
     var sockets: [(any Channel)?] = [nil, nil]
     public internal(set) var secondaryPort: Int?
-    /// Descriptors of the same two sockets, for sending with sendto (-1: none).
+    /// Descriptors of the same sockets, for sending with sendto (-1: none).
     var sendDescriptors: [Int32] = [-1, -1]
     public internal(set) var port = 0
     var taps: [NetworkID: TapDevice] = [:]

@@ -42,7 +42,7 @@ public enum Daemon {
         let loop = group.next()
         let daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator(), interfaceNames: localConf.interfaceNames)
         let wanted = options.port ?? localConf.primaryPort ?? 9993
-        let (bound, port) = try await bindSockets(daemon, wanted: wanted, secondary: localConf.allowSecondaryPort, logger: logger)
+        let (bound, port) = try await bindSockets(daemon, wanted: wanted, randomIfTaken: localConf.allowSecondaryPort, logger: logger)
         var channels = bound.channels, descriptors = bound.sendDescriptors
         var secondaryPort: Int?
         if localConf.allowSecondaryPort, let extra = await bindSecondary(daemon, primary: port, configured: localConf.secondaryPort, logger: logger) {
@@ -73,15 +73,15 @@ public enum Daemon {
         try? await group.shutdownGracefully()
     }
 
-    /// ZeroTier's secondary port: local.conf's `secondaryPort`, else one derived from the node's address (another
-    /// random one if that is taken); its sockets are local sockets 2 and 3. Not having one is not fatal.
+    /// ZeroTier's secondary port: local.conf's `secondaryPort`, else a random one in 20000–65499 picked at each start
+    /// (as 1.14 does: a port derived from the node's address, as older versions used, stays blocked forever by a NAT
+    /// or router that took against it); its sockets are local sockets 2 and 3. Not having one is not fatal.
     static func bindSecondary(
         _ daemon: DaemonNode, primary: Int, configured: Int?, logger: Logger
     ) async -> (sockets: (channels: [(any Channel)?], sendDescriptors: [Int32]), port: Int)? {
         var candidates: [Int] = []
         if let configured { candidates.append(configured) } else {
-            let derived = 20000 + Int(daemon.identity.address.rawValue % 45500)
-            candidates = [derived] + (0..<10).map { _ in Int.random(in: 20000...65000) }
+            candidates = (0..<10).map { _ in Int.random(in: 20000..<65500) }
         }
         for port in candidates where port != primary {
             do {
@@ -94,12 +94,12 @@ public enum Daemon {
     }
 
     /// The wanted port, or (if it is taken and that is allowed) a random one.
-    static func bindSockets(_ daemon: DaemonNode, wanted: Int, secondary: Bool, logger: Logger) async throws -> ((channels: [(any Channel)?], sendDescriptors: [Int32]), Int) {
+    static func bindSockets(_ daemon: DaemonNode, wanted: Int, randomIfTaken: Bool, logger: Logger) async throws -> ((channels: [(any Channel)?], sendDescriptors: [Int32]), Int) {
         do {
             let s = try await UDPTransport.bind(node: daemon, port: wanted)
             return (s, s.channels[0]?.localAddress?.port ?? wanted)
         } catch {
-            guard secondary else { throw DaemonError(.invalidConfiguration, "UDP port \(wanted) is not available: \(error)") }
+            guard randomIfTaken else { throw DaemonError(.invalidConfiguration, "UDP port \(wanted) is not available: \(error)") }
             logger.warning("UDP port \(wanted) is taken (\(error)); using another")
         }
         for _ in 0..<20 {

@@ -14,7 +14,8 @@ struct MemberCommand: ParsableCommand {
         @OptionGroup var service: ServiceOptions
         @Argument(help: "The network id.") var network: NetworkID
         func run() throws {
-            // A page at a time by the cursor, so a million members never sit in memory at once.
+            // A page at a time by the cursor: the lines go out as pages come, so a million members never sit in memory at
+            // once (`--json` prints one array, so it collects them).
             let call = try AdminCall(service)
             var after: String?
             var all: [JSON] = []

@@ -11,7 +11,7 @@ extension NetworkID: ExpressibleByArgument {
 
 extension Address: ExpressibleByArgument {
     public init?(argument: String) {
-        guard argument.utf8.count == 10, let a = try? Address(hex: argument) else { return nil }
+        guard let a = try? Address(hex: argument) else { return nil }
         self = a
     }
 }

@@ -7,6 +7,9 @@ import { nodeView } from './node.js';
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 let leaving = null;
+// Which call of route() is the latest: a view that finishes loading after the location moved on is stopped at once
+// (its timers and key handlers would otherwise outlive it).
+let routing = 0;
 
 function signInView() {
   nav.hidden = true;
@@ -43,9 +46,13 @@ async function route() {
   const [, view, id] = location.hash.split('/');
   const box = errorBox('page-error');
   try {
-    if (view === 'network' && id) leaving = await networkView(main, id);
-    else if (view === 'node') leaving = await nodeView(main);
-    else leaving = await networksView(main);
+    const ticket = ++routing;
+    let stop;
+    if (view === 'network' && id) stop = await networkView(main, id);
+    else if (view === 'node') stop = await nodeView(main);
+    else stop = await networksView(main);
+    if (ticket !== routing) return stop?.();
+    leaving = stop;
     for (const link of nav.querySelectorAll('a')) link.toggleAttribute('aria-current', link.getAttribute('href') === `#/${view === 'network' ? 'networks' : view}`);
   } catch (e) {
     if (e.status === 401) {

@@ -6,7 +6,7 @@ import { ago, confirmAction, errorBox, h, showError, sixplanePrefix } from './do
 const SORTS = [['address', 'Address'], ['name', 'Name'], ['lastSeen', 'Last seen']];
 
 export function membersSection(nwid, network) {
-  const state = { sort: 'address', q: '', limit: 50, cursors: [null], page: 0, next: null, total: null, authorized: null, editing: false };
+  const state = { sort: 'address', q: '', limit: 50, cursors: [null], page: 0, next: null, total: null, authorized: null, editing: false, ticket: 0, inFlight: 0 };
   const box = errorBox('members-error');
   const body = h('tbody', { id: 'members' });
   const summary = h('span', { id: 'members-summary', class: 'muted', 'aria-live': 'polite' });
@@ -102,9 +102,13 @@ export function membersSection(nwid, network) {
   }
 
   async function load(page) {
+    // Searching, sorting and the refresh can overlap: only the latest request's answer may set the rows and cursors.
+    const ticket = ++state.ticket;
+    state.inFlight += 1;
     showError(box, null);
     try {
       const answer = await get('unstableControllerMembers', { nwid }, { sort: state.sort, limit: state.limit, after: state.cursors[page], q: state.q });
+      if (ticket !== state.ticket) return;
       state.page = page;
       state.next = answer.meta?.next ?? null;
       state.cursors[page + 1] = state.next;
@@ -114,7 +118,9 @@ export function membersSection(nwid, network) {
       }
       render(answer.data ?? []);
     } catch (e) {
-      showError(box, e);
+      if (ticket === state.ticket) showError(box, e);
+    } finally {
+      state.inFlight -= 1;
     }
   }
 
@@ -196,12 +202,13 @@ export function membersSection(nwid, network) {
     } catch {
       text = '?';
     }
-    const cell = body.querySelector(`tr[data-address="${address}"] td.physical`);
+    const cell = body.querySelector(`tr[data-address="${CSS.escape(address)}"] td.physical`);
     if (cell) cell.textContent = text;
   }
 
   timer = setInterval(() => {
-    if (!state.editing && document.activeElement?.closest?.('#members-section') === null && !document.getElementById('confirm').open) load(state.page);
+    // The refresh waits for any page the user asked for: started after it, it would supersede it.
+    if (state.inFlight === 0 && !state.editing && document.activeElement?.closest?.('#members-section') === null && !document.getElementById('confirm').open) load(state.page);
   }, 5000);
 
   return {
