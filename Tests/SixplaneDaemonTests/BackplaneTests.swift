@@ -79,6 +79,16 @@ extension NamespaceNetworkTests {
         // d. IPv4 (with ARP) and RFC4193 across hosts, to and from the NATed one.
         let v4 = h3.sixplane("get", "\(nwid)", "ip4").output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(N.ping(h1, v4), "IPv4 h1 → h3")
+        // TCP over the network's IPv4 takes the same offloads as over IPv6 (segmentation on reading, merging on
+        // writing): h3 fetches a file from h1 twice, byte for byte, and h3's tap writes merged IPv4 segments.
+        let v4of1 = h1.sixplane("get", "\(nwid)", "ip4").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(h1.run(["sh", "-c", "timeout 60 busybox httpd -f -p \(v4of1):8081 -h /usr/bin >/dev/null 2>&1 &"]).status == 0)
+        #expect(N.eventually(5) { h1.run(["sh", "-c", "ss -ltn | grep -q '\(v4of1):8081 '"]).status == 0 }, "httpd on h1's IPv4")
+        let merged4 = N.metric(h3, "sixplane_tap_writes_total{kind=\"merged\"}")
+        let sum4 = h1.run(["md5sum", "/usr/bin/busybox"]).output.prefix(32)
+        let fetched4 = h3.run(["sh", "-c", "for i in 1 2; do busybox wget -q -O - http://\(v4of1):8081/busybox | md5sum; done"])
+        #expect(sum4.count == 32 && fetched4.output == "\(sum4)  -\n\(sum4)  -\n", "over IPv4: \(fetched4.output) vs \(sum4)")
+        #expect(N.metric(h3, "sixplane_tap_writes_total{kind=\"merged\"}") > merged4, "IPv4 segments merged on writing")
         #expect(N.ping(h3, "\(RFC4193(network: nwid, node: planes[1].node).address)"), "RFC4193 h3 → h2")
 
         // h. the NATed host reaches the others (direct through its NAT, or relayed).

@@ -24,15 +24,28 @@ import Testing
         return p
     }
 
+    /// The same segment over IPv4: a 20-byte header with don't-fragment (`flags` 0x40) and identification `id`.
+    static func segment4(
+        sequence: UInt32, length: Int, flags: UInt8 = 0x10, sourcePort: UInt16 = 40000, timestamp: UInt32 = 7, id: UInt16 = 77,
+        ipFlags: UInt8 = 0x40
+    ) -> [UInt8] {
+        let v6 = segment(sequence: sequence, length: length, flags: flags, sourcePort: sourcePort, timestamp: timestamp)
+        let total = 20 + v6.count - 40
+        var p: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xff), UInt8(id >> 8), UInt8(id & 0xff), ipFlags, 0, 64, 6, 0, 0]
+        p += [10, 147, 17, 1, 10, 147, 17, 2]
+        p.withUnsafeMutableBytes { TCPPacketLayout.setIPv4Checksum($0) }
+        return p + v6[40...]
+    }
+
     /// Feeds segments as the tap does; returns the frames written (vnet header first).
-    static func feed(_ segments: [[UInt8]]) -> (frames: [[UInt8]], plain: Int) {
+    static func feed(_ segments: [[UInt8]], etherType: UInt16 = 0x86dd) -> (frames: [[UInt8]], plain: Int) {
         var c = TCPCoalescer()
         var frames: [[UInt8]] = [], plain = 0
         for s in segments {
             let taken = s.withUnsafeBytes { p in
-                if c.add(source: a, destination: b, payload: p) { return true }
+                if c.add(source: a, destination: b, etherType: etherType, payload: p) { return true }
                 if !c.isEmpty { frames.append(Array(c.frame())); c.reset() }
-                return c.add(source: a, destination: b, payload: p)
+                return c.add(source: a, destination: b, etherType: etherType, payload: p)
             }
             if !taken { plain += 1 }
         }
@@ -122,6 +135,76 @@ import Testing
         var none = 0
         #expect([UInt8](repeating: 0, count: 30).withUnsafeBytes { TCPSegmenter.cut($0, mss: 1400) { _ in none += 1 } } == false, "not IPv6")
         #expect(none == 0)
+    }
+
+    /// Sums a TCP segment (IP packet) over its pseudo-header: 0xffff when its checksum is right.
+    static func tcpSum(_ s: [UInt8], ip: Int, addresses: Range<Int>) -> UInt16 {
+        s.withUnsafeBytes {
+            InternetChecksum.fold(
+                InternetChecksum.add(UnsafeRawBufferPointer(rebasing: $0[ip...]),
+                    to: InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[addresses]), length: s.count - ip, nextHeader: 6)))
+        }
+    }
+
+    static func ipv4HeaderSum(_ s: ArraySlice<UInt8>) -> UInt16 {
+        Array(s.prefix(20)).withUnsafeBytes { InternetChecksum.fold(InternetChecksum.add($0)) }
+    }
+
+    @Test func consecutiveIPv4SegmentsBecomeOneGSOFrame() {
+        let segments = (0..<10).map { Self.segment4(sequence: 1000 + UInt32($0) * 1400, length: 1400, id: 77 + UInt16($0)) }
+        let (frames, plain) = Self.feed(segments, etherType: 0x0800)
+        #expect(frames.count == 1 && plain == 0)
+        let f = frames[0]
+        #expect(f[0] == TCPCoalescer.needsChecksum && f[1] == TCPCoalescer.gsoTCPv4)
+        #expect(Self.le16(f, 2) == 14 + 20 + 32 && Self.le16(f, 4) == 1400 && Self.le16(f, 6) == 34 && Self.le16(f, 8) == 16)
+        #expect(f[10 + 12] == 0x08 && f[10 + 13] == 0x00)
+        let ip = f[(10 + 14)...]
+        #expect(Int(ip[ip.startIndex + 2]) << 8 | Int(ip[ip.startIndex + 3]) == 20 + 32 + 14_000, "total length covers every segment")
+        #expect(Self.ipv4HeaderSum(ip) == 0xffff, "the merged header's checksum verifies")
+        #expect(Array(ip.dropFirst(52)) == segments.flatMap { $0[52...] }, "data in order")
+        var buffer = f
+        TapDevice.completeChecksum(&buffer, frameStart: 10, end: buffer.count)
+        #expect(Self.tcpSum(Array(buffer[24...]), ip: 20, addresses: 12..<20) == 0xffff, "completed checksum verifies")
+    }
+
+    @Test(arguments: [
+        // (description, second segment, EtherType it arrives with, merged into one frame)
+        ("IPv4, the next segment", Self.segment4(sequence: 1000 + 1400, length: 1400, id: 78), UInt16(0x0800), true),
+        ("IPv4, the same identification", Self.segment4(sequence: 1000 + 1400, length: 1400), 0x0800, true),
+        ("IPv4 without don't-fragment", Self.segment4(sequence: 1000 + 1400, length: 1400, ipFlags: 0), 0x0800, false),
+        ("IPv4, a gap", Self.segment4(sequence: 1000 + 1401, length: 1400), 0x0800, false),
+        ("IPv4, another flow", Self.segment4(sequence: 1000 + 1400, length: 1400, sourcePort: 40001), 0x0800, false),
+        ("IPv6 after IPv4", Self.segment(sequence: 1000 + 1400, length: 1400), 0x86dd, false),
+        ("IPv6 labelled IPv4", Self.segment(sequence: 1000 + 1400, length: 1400), 0x0800, false),
+    ])
+    func whatMergesOverIPv4(_ what: String, second: [UInt8], etherType: UInt16, merges: Bool) {
+        var c = TCPCoalescer()
+        let first = Self.segment4(sequence: 1000, length: 1400)
+        #expect(first.withUnsafeBytes { c.add(source: Self.a, destination: Self.b, etherType: 0x0800, payload: $0) })
+        let took = second.withUnsafeBytes { c.add(source: Self.a, destination: Self.b, etherType: etherType, payload: $0) }
+        #expect(took == merges, "\(what)")
+        var fresh = TCPCoalescer()
+        #expect(!Self.segment(sequence: 0, length: 100).withUnsafeBytes { fresh.add(source: Self.a, destination: Self.b, etherType: 0x0800, payload: $0) },
+            "an IPv6 packet labelled IPv4 is never taken (the source checks read it as IPv4)")
+    }
+
+    /// An IPv4 super-segment: consecutive identifications, each header's checksum, lengths and TCP checksums valid.
+    @Test func ipv4SuperSegmentsAreCutIntoValidSegments() {
+        let big = Self.segment4(sequence: 0xffff_f000, length: 10_000, flags: 0x19, id: 0xfffe)
+        var segments: [[UInt8]] = []
+        #expect(big.withUnsafeBytes { TCPSegmenter.cut($0, mss: 1448) { segments.append($0) } })
+        #expect(segments.count == 7)
+        for (n, s) in segments.enumerated() {
+            #expect(Int(s[2]) << 8 | Int(s[3]) == s.count && s.count - 52 == (n < 6 ? 1448 : 10_000 - 6 * 1448))
+            #expect(UInt16(s[4]) << 8 | UInt16(s[5]) == 0xfffe &+ UInt16(n), "identification")
+            #expect(Self.ipv4HeaderSum(s[...]) == 0xffff, "segment \(n) header checksum")
+            #expect(Self.tcpSum(s, ip: 20, addresses: 12..<20) == 0xffff, "segment \(n) TCP checksum")
+            #expect(s[33] == (n < 6 ? 0x10 : 0x19), "PSH and FIN only on the last")
+        }
+        #expect(segments.flatMap { $0[52...] } == Array(big[52...]))
+        var fragment = big
+        fragment[6] = 0x20  // more fragments
+        #expect(!fragment.withUnsafeBytes { TCPSegmenter.cut($0, mss: 1448) { _ in } }, "a fragment is not cut")
     }
 
     /// A checksum left partial by the kernel (NEEDS_CSUM) is completed over the frame; a UDP result of 0 goes as 0xffff.

@@ -36,8 +36,8 @@ public enum DaemonParserExercise {
         precondition(back == own || back == own + "\n", "resolv.conf does not come back as it was")
     }
 
-    /// An IPv6 packet as a TSO super-segment (cut at an MSS from the first two bytes) and as received segments to
-    /// merge (the same bytes, then its segments).
+    /// An IPv4 or IPv6 packet as a TSO super-segment (cut at an MSS from the first two bytes) and as received
+    /// segments to merge (the same bytes, then its segments), labelled with the EtherType of its version nibble.
     public static func tapOffloads(_ bytes: [UInt8]) {
         guard bytes.count >= 2 else { return }
         let mss = Int(bytes[0]) << 8 | Int(bytes[1])
@@ -45,8 +45,9 @@ public enum DaemonParserExercise {
         var segments: [[UInt8]] = []
         _ = packet.withUnsafeBytes { TCPSegmenter.cut($0, mss: mss) { segment in if segments.count < 2048 { segments.append(segment) } } }
         var coalescer = TCPCoalescer()
+        let etherType: UInt16 = (packet.first ?? 0) >> 4 == 4 ? 0x0800 : 0x86dd
         for frame in [packet] + segments {
-            let took = frame.withUnsafeBytes { coalescer.add(source: MAC(rawValue: 2), destination: MAC(rawValue: 4), payload: $0) }
+            let took = frame.withUnsafeBytes { coalescer.add(source: MAC(rawValue: 2), destination: MAC(rawValue: 4), etherType: etherType, payload: $0) }
             if !took || coalescer.segments >= TCPCoalescer.maxSegments {
                 let merged = coalescer.frame()
                 precondition(merged.count <= TCPCoalescer.vnetHeaderLength + EthernetHeader.length + 40 + 65_535)

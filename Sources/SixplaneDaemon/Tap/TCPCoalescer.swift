@@ -1,9 +1,10 @@
 import SixplaneCore
 
-/// Merges consecutive TCP segments of one IPv6 flow, received in one burst, into one large frame written with a
+/// Merges consecutive TCP segments of one IPv4 or IPv6 flow, received in one burst, into one large frame written with a
 /// virtio-net header that marks it as a GSO packet: the kernel's TCP stack then handles one segment (one wake-up, one
 /// ACK decision) instead of dozens, as it does for GRO on a real NIC. Segments merge only when nothing but the
-/// sequence number, the checksum and PSH differs between them, and they continue each other exactly.
+/// sequence number, the checksum and PSH differs between them (and, for IPv4, the identification: merged only with
+/// don't-fragment set, where RFC 6864 makes it meaningless), and they continue each other exactly.
 ///
 /// One buffer, allocated once; the caller writes `frame` and calls `reset`.
 struct TCPCoalescer {
@@ -11,42 +12,56 @@ struct TCPCoalescer {
     static let maxSegments = 64
     /// virtio_net_hdr: flags, gso_type.
     static let needsChecksum: UInt8 = 1
+    static let gsoTCPv4: UInt8 = 1
     static let gsoTCPv6: UInt8 = 4
 
-    private static let ethernet = EthernetHeader.length, ip = 40
-    private static let tcpStart = ethernet + ip
+    private static let ethernet = EthernetHeader.length
 
-    /// vnet header, Ethernet header, IPv6 header, TCP header, data. Room for a 64 KiB IPv6 payload.
-    private var buffer = [UInt8](repeating: 0, count: vnetHeaderLength + tcpStart + 65_535)
+    /// vnet header, Ethernet header, IP header, TCP header, data. Room for a 64 KiB IPv6 payload.
+    private var buffer = [UInt8](repeating: 0, count: vnetHeaderLength + ethernet + 40 + 65_535)
     private(set) var length = 0
     private(set) var segments = 0
     private var mss = 0
     private var tcpHeaderLength = 0
+    /// The pending segments' IP version and header length.
+    private var ipv4 = false
+    private var ip = 40
+    private var tcpStart: Int { Self.ethernet + ip }
     private var nextSequence: UInt32 = 0
     private var closed = false
     private var source = MAC(rawValue: 0), destination = MAC(rawValue: 0)
 
     var isEmpty: Bool { segments == 0 }
 
-    /// Takes an IPv6 frame's payload if it is a TCP data segment that continues the pending one (or, with nothing
-    /// pending, any such segment). False: flush what is pending and write this frame as it is.
-    mutating func add(source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer) -> Bool {
-        let ip = Self.ip
-        guard p.count >= ip + 20, p[0] >> 4 == 6, p[6] == 6, Int(p[4]) << 8 | Int(p[5]) == p.count - ip else { return false }
-        let headerLength = Int(p[ip + 12] >> 4) * 4
+    /// Takes an IPv4 or IPv6 frame's payload if it is a TCP data segment that continues the pending one (or, with
+    /// nothing pending, any such segment). False: flush what is pending and write this frame as it is.
+    /// The version inside must be the one the EtherType names: the source checks read the packet by its EtherType,
+    /// and the merged frame is labelled by its version.
+    mutating func add(source: MAC, destination: MAC, etherType: UInt16, payload p: UnsafeRawBufferPointer) -> Bool {
+        guard let layout = TCPPacketLayout(p), etherType == (layout.ipv4 ? 0x0800 : 0x86dd) else { return false }
+        let ip = layout.ipHeaderLength, headerLength = layout.tcpHeaderLength
+        // IPv4: a plain 20-byte header with don't-fragment, its total length the frame's; IPv6: its payload length.
+        if layout.ipv4 {
+            guard ip == 20, p[6] == 0x40, layout.ipLength(p) == p.count else { return false }
+        } else {
+            guard layout.ipLength(p) == p.count - ip else { return false }
+        }
         let flags = p[ip + 13]
         // ACK, optionally PSH; nothing else (SYN, FIN, RST, URG, ECE, CWR end a merge).
-        guard headerLength >= 20, ip + headerLength < p.count, flags & ~0x08 == 0x10 else { return false }
+        guard ip + headerLength < p.count, flags & ~0x08 == 0x10 else { return false }
         let dataLength = p.count - ip - headerLength
         let sequence = UInt32(p[ip + 4]) << 24 | UInt32(p[ip + 5]) << 16 | UInt32(p[ip + 6]) << 8 | UInt32(p[ip + 7])
         let push = flags & 0x08 != 0
         if segments == 0 {
+            ipv4 = layout.ipv4
+            self.ip = ip
             start(source: source, destination: destination, payload: p, headerLength: headerLength, dataLength: dataLength, sequence: sequence)
             closed = push
             return true
         }
-        guard !closed, segments < Self.maxSegments, headerLength == tcpHeaderLength, sequence == nextSequence,
-            dataLength <= mss, length - Self.vnetHeaderLength - Self.tcpStart + dataLength <= 65_535,
+        guard !closed, segments < Self.maxSegments, layout.ipv4 == ipv4, ip == self.ip, headerLength == tcpHeaderLength,
+            sequence == nextSequence, dataLength <= mss,
+            length - Self.vnetHeaderLength - Self.ethernet - (ipv4 ? 0 : ip) + dataLength <= 65_535,
             continues(source: source, destination: destination, payload: p)
         else { return false }
         buffer.withUnsafeMutableBytes { b in
@@ -55,7 +70,7 @@ struct TCPCoalescer {
         length += dataLength
         segments += 1
         nextSequence = sequence &+ UInt32(dataLength)
-        if push { buffer[Self.vnetHeaderLength + Self.tcpStart + 13] |= 0x08 }
+        if push { buffer[Self.vnetHeaderLength + tcpStart + 13] |= 0x08 }
         closed = push || dataLength < mss
         return true
     }
@@ -66,7 +81,8 @@ struct TCPCoalescer {
         let v = Self.vnetHeaderLength
         for i in 0..<v { buffer[i] = 0 }
         buffer.withUnsafeMutableBytes { b in
-            EthernetHeader.write(UnsafeMutableRawBufferPointer(rebasing: b[v...]), destination: destination, source: source, etherType: 0x86dd)
+            EthernetHeader.write(
+                UnsafeMutableRawBufferPointer(rebasing: b[v...]), destination: destination, source: source, etherType: ipv4 ? 0x0800 : 0x86dd)
             b.baseAddress!.advanced(by: v + Self.ethernet).copyMemory(from: p.baseAddress!, byteCount: p.count)
         }
         self.source = source
@@ -78,37 +94,48 @@ struct TCPCoalescer {
         nextSequence = sequence &+ UInt32(dataLength)
     }
 
-    /// Same MACs, same IPv6 header but the payload length, same TCP header but sequence, checksum and PSH.
+    /// Same MACs, same IP header but the length (and IPv4's identification and checksum), same TCP header but
+    /// sequence, checksum and PSH.
     private func continues(source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer) -> Bool {
-        let e = Self.vnetHeaderLength + Self.ethernet, t = e + Self.ip
+        let e = Self.vnetHeaderLength + Self.ethernet, t = e + ip
         guard destination == self.destination, source == self.source else { return false }
-        for i in 0..<Self.ip where i != 4 && i != 5 {
+        for i in 0..<ip where ipv4 ? !(2..<6).contains(i) && i != 10 && i != 11 : i != 4 && i != 5 {
             if buffer[e + i] != p[i] { return false }
         }
         for i in 0..<tcpHeaderLength where !(4..<8).contains(i) && i != 16 && i != 17 {
             let mask: UInt8 = i == 13 ? 0xf7 : 0xff
-            if buffer[t + i] & mask != p[Self.ip + i] & mask { return false }
+            if buffer[t + i] & mask != p[ip + i] & mask { return false }
         }
         return true
     }
 
-    /// The frame to write, vnet header first: unchanged (and a plain header) for one segment; for several, the IPv6
-    /// payload length set, the TCP checksum left to the kernel (pseudo-header sum in place, NEEDS_CSUM) and the
-    /// GSO fields set so that the stack sees `mss`-sized segments.
+    /// The frame to write, vnet header first: unchanged (and a plain header) for one segment; for several, the IP
+    /// length set (and IPv4's header checksum), the TCP checksum left to the kernel (pseudo-header sum in place,
+    /// NEEDS_CSUM) and the GSO fields set so that the stack sees `mss`-sized segments.
     mutating func frame() -> ArraySlice<UInt8> {
         guard segments > 1 else { return buffer[..<length] }
-        let v = Self.vnetHeaderLength, e = v + Self.ethernet, t = e + Self.ip
+        let v = Self.vnetHeaderLength, e = v + Self.ethernet, t = e + ip
         let tcpLength = length - t
-        buffer[e + 4] = UInt8(tcpLength >> 8)
-        buffer[e + 5] = UInt8(truncatingIfNeeded: tcpLength)
+        let ipv4 = self.ipv4, totalLength = length - e
+        buffer.withUnsafeMutableBytes { b in
+            let header = UnsafeMutableRawBufferPointer(rebasing: b[e..<t])
+            if ipv4 {
+                // The first segment's identification stays; the stack reads the header as one packet's.
+                TCPPacketLayout.setIPv4Header(header, totalLength: totalLength, identification: UInt16(header[4]) << 8 | UInt16(header[5]))
+            } else {
+                header[4] = UInt8(tcpLength >> 8)
+                header[5] = UInt8(truncatingIfNeeded: tcpLength)
+            }
+        }
+        let addresses = ipv4 ? (e + 12)..<(e + 20) : (e + 8)..<(e + 40)
         // The pseudo-header's sum, folded, not inverted: the kernel adds each segment to it.
         let sum = InternetChecksum.fold(
-            buffer.withUnsafeBytes { InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[(e + 8)..<(e + 40)]), length: tcpLength, nextHeader: 6) })
+            buffer.withUnsafeBytes { InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[addresses]), length: tcpLength, nextHeader: 6) })
         buffer[t + 16] = UInt8(sum >> 8)
         buffer[t + 17] = UInt8(truncatingIfNeeded: sum)
         // struct virtio_net_hdr, little-endian: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.
         buffer[0] = Self.needsChecksum
-        buffer[1] = Self.gsoTCPv6
+        buffer[1] = ipv4 ? Self.gsoTCPv4 : Self.gsoTCPv6
         for (offset, value) in [(2, t - v + tcpHeaderLength), (4, mss), (6, t - v), (8, 16)] {
             buffer[offset] = UInt8(truncatingIfNeeded: value)
             buffer[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)

@@ -35,8 +35,8 @@ public final class TapDevice: @unchecked Sendable {
         let bytes = mac.bytes
         var rc = bytes.withUnsafeBufferPointer { sixplane_tap_set_mac(name, $0.baseAddress) }
         if rc == 0 { rc = sixplane_tap_set_mtu(name, Int32(mtu)) }
-        // Checksums and TCP/IPv6 segmentation left to us: the host's TCP hands over 64 KiB at a time.
-        if rc == 0 { rc = sixplane_tap_set_offload(fd, 0x01 | 0x04) }
+        // Checksums and TCP segmentation (IPv4 and IPv6) left to us: the host's TCP hands over 64 KiB at a time.
+        if rc == 0 { rc = sixplane_tap_set_offload(fd, 0x01 | 0x02 | 0x04) }
         if rc == 0 { rc = sixplane_tap_set_up(name, 1) }
         guard rc == 0 else {
             for f in [fd, wakeRead, wakeWrite] { Glibc.close(f) }
@@ -72,7 +72,7 @@ public final class TapDevice: @unchecked Sendable {
                         return
                     }
                     // A virtio-net header comes first. The kernel may leave a checksum to us (NEEDS_CSUM), completed
-                    // here, or hand over a TCP/IPv6 super-segment (TSO), cut into MSS-sized frames here.
+                    // here, or hand over a TCP super-segment (TSO), cut into MSS-sized frames here.
                     let v = TCPCoalescer.vnetHeaderLength
                     guard n >= v + 14 else { continue }
                     let destination = MAC(bytes: buffer[v..<v + 6]), source = MAC(bytes: buffer[v + 6..<v + 12])
@@ -81,7 +81,7 @@ public final class TapDevice: @unchecked Sendable {
                     case 0:
                         if buffer[0] & TCPCoalescer.needsChecksum != 0 { Self.completeChecksum(&buffer, frameStart: v, end: n) }
                         burst.append(EthernetFrame(destination: destination, source: source, etherType: etherType, payload: Array(buffer[v + 14..<n])))
-                    case TCPCoalescer.gsoTCPv6 where etherType == 0x86dd:
+                    case TCPCoalescer.gsoTCPv6 where etherType == 0x86dd, TCPCoalescer.gsoTCPv4 where etherType == 0x0800:
                         let mss = Int(buffer[4]) | Int(buffer[5]) << 8
                         let cut = buffer.withUnsafeBytes {
                             TCPSegmenter.cut(UnsafeRawBufferPointer(rebasing: $0[(v + 14)..<n]), mss: mss) { payload in
@@ -107,15 +107,15 @@ public final class TapDevice: @unchecked Sendable {
     /// Frames written, and how many of them were several TCP segments merged.
     public private(set) var framesWritten = 0, mergedWrites = 0
 
-    /// Hands one frame to the host. A TCP/IPv6 segment is held to merge with the ones that follow (`TCPCoalescer`)
+    /// Hands one frame to the host. A TCP segment (IPv4 or IPv6) is held to merge with the ones that follow (`TCPCoalescer`)
     /// until `flush`, which the caller owes at the end of the burst; anything else is written at once, after what is
     /// held.
     public func write(source: MAC, destination: MAC, etherType: UInt16, payload: UnsafeRawBufferPointer) {
-        let ipv6 = etherType == 0x86dd
-        if ipv6 && coalescer.add(source: source, destination: destination, payload: payload) { return }
+        let ip = etherType == 0x86dd || etherType == 0x0800
+        if ip && coalescer.add(source: source, destination: destination, etherType: etherType, payload: payload) { return }
         if !coalescer.isEmpty {
             flush()
-            if ipv6 && coalescer.add(source: source, destination: destination, payload: payload) { return }
+            if ip && coalescer.add(source: source, destination: destination, etherType: etherType, payload: payload) { return }
         }
         writeFrame(source: source, destination: destination, etherType: etherType, payload: payload)
     }
@@ -150,7 +150,7 @@ public final class TapDevice: @unchecked Sendable {
     /// Leaves TCP segmentation to the kernel again (checksums stay with us), after a super-segment we could not cut.
     static func stopSegmentationOffload(fd: Int32, name: String) {
         let rc = sixplane_tap_set_offload(fd, 0x01)
-        Logger(label: "sixplane.tap").warning("\(name): a TSO frame that is not plain IPv6/TCP was dropped; segmentation offload off (\(rc))")
+        Logger(label: "sixplane.tap").warning("\(name): a TSO frame that is not plain TCP over IPv4 or IPv6 was dropped; segmentation offload off (\(rc))")
     }
 
     /// Completes a checksum the kernel left partial: the one's-complement sum from csum_start to the end goes to
