@@ -4,8 +4,9 @@ import SixplaneCore
 import SixplaneDaemon
 import SixplaneLab
 
-/// iperf3 TCP between two lab hosts, over Sixplane (6PLANE addresses) and over the raw underlay (the veth bridge)
-/// in the same run, one and four streams, with the CPU the two daemons used. Not a test: it reports figures.
+/// iperf3 TCP between two lab hosts, over Sixplane (6PLANE addresses, and the network's IPv4) and over the raw
+/// underlay (the veth bridge) in the same run, one and four streams, with the CPU the two daemons used. Not a test:
+/// it reports figures.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "iperf3 host to host over Sixplane and over the raw underlay, with daemon CPU.")
@@ -42,11 +43,16 @@ struct BenchCommand: ParsableCommand {
         defer { withExtendedLifetime(signals) { lab.teardown() } }
         let (nwid, a, b) = try LabSetup.twoHosts(lab)
         guard let overlay = b.sixPlane(on: nwid).map({ "\($0.address)" }) else { throw LabError("b has no identity") }
+        let ipv4 = b.sixplane("get", "\(nwid)", "ip4").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !ipv4.isEmpty, ipv4.allSatisfy({ $0.isNumber || $0 == "." }) else { throw LabError("b has no IPv4 on the network: \(ipv4)") }
         guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", overlay]).status == 0 }) else {
             throw LabError("a cannot reach b over 6PLANE: \(a.tail())")
         }
         // A few more so that the direct path is up and the root no longer relays.
         _ = a.run(["ping", "-6", "-c", "5", "-i", "0.2", overlay])
+        guard Lab.eventually(20, { a.run(["ping", "-c", "1", "-W", "1", ipv4]).status == 0 }) else {
+            throw LabError("a cannot reach b over the network's IPv4: \(a.tail())")
+        }
         let server = b.run(["iperf3", "-s", "-D"])
         guard server.status == 0 else { throw LabError("iperf3 server: \(server.output)") }
         guard Lab.eventually(5, { b.run(["sh", "-c", "ss -ltn | grep -q ':5201 '"]).status == 0 }) else { throw LabError("iperf3 server not listening") }
@@ -54,7 +60,7 @@ struct BenchCommand: ParsableCommand {
         let daemons = [a.pid, b.pid].compactMap { $0 }
         var runs: [Run] = []
         for count in streams {
-            for (path, target) in [("underlay", b.underlayIPv4), ("sixplane", overlay)] {
+            for (path, target) in [("underlay", b.underlayIPv4), ("sixplane", overlay), ("ipv4", ipv4)] {
                 LabSetup.step("\(path): iperf3 -c \(target) -t \(seconds) -P \(count)")
                 let before = daemons.map(Self.cpuTicks), machineBefore = Self.machineTicks(), started = Date()
                 let r = a.run(["iperf3", "-c", target, "-t", String(seconds), "-P", String(count), "-J"])
@@ -74,15 +80,22 @@ struct BenchCommand: ParsableCommand {
 
     func report(_ runs: [Run], binary: String) {
         print("\nTCP host to host (iperf3, \(seconds) s per run), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(binary)\n")
-        print("streams  underlay (veth)   sixplane (6PLANE)  ratio    retransmits (underlay, sixplane)  daemon CPU (a, b; % of a core)  machine busy")
+        print(
+            "streams  underlay (veth)   sixplane (6PLANE)  ratio    sixplane (IPv4)   IPv4/6PLANE  retransmits (underlay, 6PLANE, IPv4)"
+                + "  daemon CPU, 6PLANE / IPv4 (a, b; % of a core)  machine busy (6PLANE, IPv4)")
         for count in streams {
             guard let raw = runs.first(where: { $0.streams == count && $0.path == "underlay" }),
-                let overlay = runs.first(where: { $0.streams == count && $0.path == "sixplane" })
+                let overlay = runs.first(where: { $0.streams == count && $0.path == "sixplane" }),
+                let v4 = runs.first(where: { $0.streams == count && $0.path == "ipv4" })
             else { continue }
-            let cpu = overlay.cpu.map { String(format: "%.0f", $0) }.joined(separator: ", ")
+            let cpu = [overlay, v4].map { $0.cpu.map { String(format: "%.0f", $0) }.joined(separator: ", ") }.joined(separator: " / ")
             let ratio = String(format: "%.1f %%", overlay.bitsPerSecond / raw.bitsPerSecond * 100)
-            print(pad("\(count)", 9) + pad(Self.rate(raw.bitsPerSecond), 18) + pad(Self.rate(overlay.bitsPerSecond), 19) + pad(ratio, 9)
-                    + pad("\(raw.retransmits), \(overlay.retransmits)", 34) + pad(cpu, 31) + String(format: "%.0f %%", overlay.machine))
+            let v4Ratio = String(format: "%.1f %%", v4.bitsPerSecond / overlay.bitsPerSecond * 100)
+            print(
+                pad("\(count)", 9) + pad(Self.rate(raw.bitsPerSecond), 18) + pad(Self.rate(overlay.bitsPerSecond), 19) + pad(ratio, 9)
+                    + pad(Self.rate(v4.bitsPerSecond), 18) + pad(v4Ratio, 13)
+                    + pad("\(raw.retransmits), \(overlay.retransmits), \(v4.retransmits)", 39) + pad(cpu, 47)
+                    + String(format: "%.0f %%, %.0f %%", overlay.machine, v4.machine))
         }
     }
 
