@@ -22,10 +22,11 @@ struct TCPCoalescer {
     private(set) var length = 0
     private(set) var segments = 0
     private var mss = 0
-    private var tcpHeaderLength = 0
-    /// The pending segments' IP version and header length.
-    private var ipv4 = false
-    private var ip = 40
+    /// The pending segments' IP version and header lengths: a segment merges only if its own are the same.
+    private var layout = TCPPacketLayout(ipv4: false, ipHeaderLength: 40, tcpHeaderLength: 20)
+    private var ipv4: Bool { layout.ipv4 }
+    private var ip: Int { layout.ipHeaderLength }
+    private var tcpHeaderLength: Int { layout.tcpHeaderLength }
     private var tcpStart: Int { Self.ethernet + ip }
     private var nextSequence: UInt32 = 0
     private var closed = false
@@ -38,7 +39,7 @@ struct TCPCoalescer {
     /// The version inside must be the one the EtherType names: the source checks read the packet by its EtherType,
     /// and the merged frame is labelled by its version.
     mutating func add(source: MAC, destination: MAC, etherType: UInt16, payload p: UnsafeRawBufferPointer) -> Bool {
-        guard let layout = TCPPacketLayout(p), etherType == (layout.ipv4 ? 0x0800 : 0x86dd) else { return false }
+        guard let layout = TCPPacketLayout(p), etherType == layout.etherType else { return false }
         let ip = layout.ipHeaderLength, headerLength = layout.tcpHeaderLength
         // IPv4: a plain 20-byte header with don't-fragment, its total length the frame's; IPv6: its payload length.
         if layout.ipv4 {
@@ -53,14 +54,12 @@ struct TCPCoalescer {
         let sequence = UInt32(p[ip + 4]) << 24 | UInt32(p[ip + 5]) << 16 | UInt32(p[ip + 6]) << 8 | UInt32(p[ip + 7])
         let push = flags & 0x08 != 0
         if segments == 0 {
-            ipv4 = layout.ipv4
-            self.ip = ip
-            start(source: source, destination: destination, payload: p, headerLength: headerLength, dataLength: dataLength, sequence: sequence)
+            self.layout = layout
+            start(source: source, destination: destination, payload: p, dataLength: dataLength, sequence: sequence)
             closed = push
             return true
         }
-        guard !closed, segments < Self.maxSegments, layout.ipv4 == ipv4, ip == self.ip, headerLength == tcpHeaderLength,
-            sequence == nextSequence, dataLength <= mss,
+        guard !closed, segments < Self.maxSegments, layout == self.layout, sequence == nextSequence, dataLength <= mss,
             length - Self.vnetHeaderLength - Self.ethernet - (ipv4 ? 0 : ip) + dataLength <= 65_535,
             continues(source: source, destination: destination, payload: p)
         else { return false }
@@ -76,13 +75,13 @@ struct TCPCoalescer {
     }
 
     private mutating func start(
-        source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer, headerLength: Int, dataLength: Int, sequence: UInt32
+        source: MAC, destination: MAC, payload p: UnsafeRawBufferPointer, dataLength: Int, sequence: UInt32
     ) {
-        let v = Self.vnetHeaderLength
+        let v = Self.vnetHeaderLength, etherType = layout.etherType
         for i in 0..<v { buffer[i] = 0 }
         buffer.withUnsafeMutableBytes { b in
             EthernetHeader.write(
-                UnsafeMutableRawBufferPointer(rebasing: b[v...]), destination: destination, source: source, etherType: ipv4 ? 0x0800 : 0x86dd)
+                UnsafeMutableRawBufferPointer(rebasing: b[v...]), destination: destination, source: source, etherType: etherType)
             b.baseAddress!.advanced(by: v + Self.ethernet).copyMemory(from: p.baseAddress!, byteCount: p.count)
         }
         self.source = source
@@ -90,7 +89,6 @@ struct TCPCoalescer {
         length = v + Self.ethernet + p.count
         segments = 1
         mss = dataLength
-        tcpHeaderLength = headerLength
         nextSequence = sequence &+ UInt32(dataLength)
     }
 
@@ -127,7 +125,7 @@ struct TCPCoalescer {
                 header[5] = UInt8(truncatingIfNeeded: tcpLength)
             }
         }
-        let addresses = ipv4 ? (e + 12)..<(e + 20) : (e + 8)..<(e + 40)
+        let addresses = (e + layout.addresses.lowerBound)..<(e + layout.addresses.upperBound)
         // The pseudo-header's sum, folded, not inverted: the kernel adds each segment to it.
         let sum = InternetChecksum.fold(
             buffer.withUnsafeBytes { InternetChecksum.pseudoHeader(addresses: UnsafeRawBufferPointer(rebasing: $0[addresses]), length: tcpLength, nextHeader: 6) })

@@ -7,6 +7,12 @@ struct TCPPacketLayout: Equatable {
     let ipHeaderLength: Int
     let tcpHeaderLength: Int
 
+    init(ipv4: Bool, ipHeaderLength: Int, tcpHeaderLength: Int) {
+        self.ipv4 = ipv4
+        self.ipHeaderLength = ipHeaderLength
+        self.tcpHeaderLength = tcpHeaderLength
+    }
+
     /// nil if the packet is neither shape, or its headers do not fit in it.
     init?(_ p: UnsafeRawBufferPointer) {
         guard p.count >= 40 else { return nil }
@@ -28,6 +34,9 @@ struct TCPPacketLayout: Equatable {
         tcpHeaderLength = Int(p[ipHeaderLength + 12] >> 4) * 4
         guard tcpHeaderLength >= 20, ipHeaderLength + tcpHeaderLength <= p.count else { return nil }
     }
+
+    /// The EtherType a frame carrying this packet has.
+    var etherType: UInt16 { ipv4 ? 0x0800 : 0x86dd }
 
     /// The source and destination addresses, as the TCP pseudo-header sums them.
     var addresses: Range<Int> { ipv4 ? 12..<20 : 8..<40 }
