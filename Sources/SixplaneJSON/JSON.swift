@@ -51,6 +51,14 @@ public enum JSON: Equatable, Sendable {
     }
 
     /// ZeroTier's lenient booleans: true/false, numbers (non-zero is true), strings starting with t, T or 1.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d) where d.isFinite: d
+        default: nil
+        }
+    }
+
     public var boolValue: Bool? {
         switch self {
         case .bool(let b): b

@@ -51,14 +51,7 @@ public final class FloodScenario {
 
     /// Root, controller, a and b with a network between a and b through the root; a flooding host with its sources.
     public func setUp() throws {
-        try lab.startWorld(members: ["a", "b"])
-        let a = lab.hosts["a"]!, b = lab.hosts["b"]!
-        // a and b never reach each other directly: the root relays.
-        for (from, other) in [(a, b), (b, a)] {
-            let r = from.run(["iptables", "-A", "INPUT", "-p", "udp", "-s", other.underlayIPv4, "-j", "DROP"])
-            guard r.status == 0 else { throw LabError("iptables on \(from.name): \(r.output)") }
-        }
-        network = try lab.createNetwork(members: ["a", "b"], name: "flood")
+        network = try lab.startRelayedPair(name: "flood")
         let x = try lab.addHost(flooder, index: 9)
         var batch = ""
         for source in HelloFlood.sources(v4: options.v4Prefixes, v6: options.v6Prefixes) {
@@ -71,18 +64,10 @@ public final class FloodScenario {
         let batchPath = lab.directory + "/flood-addresses"
         try batch.write(toFile: batchPath, atomically: true, encoding: .utf8)
         try lab.sh("ip", "-n", x.namespace, "-batch", batchPath)
-        // The targets route answers back to the sources.
-        for target in ["root", "a"] {
-            let host = lab.hosts[target]!
-            try lab.sh("ip", "-n", host.namespace, "route", "add", "172.16.0.0/12", "via", x.underlayIPv4)
-            try lab.sh("ip", "-n", host.namespace, "-6", "route", "add", "fd99::/16", "via", "fd00:\(lab.subnet)::9")
-        }
-        guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", self.bAddress]).status == 0 }) else {
-            throw LabError("a cannot reach b through the root: \(a.tail())")
-        }
+        try lab.routeSyntheticSources(from: ["root", "a"], to: x)
     }
 
-    var bAddress: String { lab.hosts["b"]!.sixPlane(on: network).map { "\($0.address)" } ?? "" }
+    var bAddress: String { lab.sixPlaneAddress("b", on: network) }
 
     /// Floods `target` (half the HELLOs to its IPv4 address, half to its IPv6 one) while a pings b.
     public func flood(_ targetName: String) throws -> Phase {
@@ -130,14 +115,8 @@ public final class FloodScenario {
         phase.validations = after["sixplane_identity_validations_total{result=\"all\"}", default: 0] - before["sixplane_identity_validations_total{result=\"all\"}", default: 0]
         phase.validationCPU = Double(after["sixplane_identity_validation_cpu_microseconds_total", default: 0] - before["sixplane_identity_validation_cpu_microseconds_total", default: 0]) / 1e6
         phase.budget = after["sixplane_identity_validation_budget", default: 0]
-        for (key, value) in after where key.hasPrefix("sixplane_drops_total") {
-            let grew = value - before[key, default: 0]
-            if grew > 0, let r = key.split(separator: "\"").dropFirst().first { phase.drops[String(r)] = grew }
-        }
-        for (key, value) in after where key.hasPrefix("sixplane_table_entries") {
-            let capacity = after[key.replacingOccurrences(of: "_entries", with: "_capacity"), default: .max]
-            if value > capacity { phase.overfull.append(key) }
-        }
+        phase.drops = LabHost.dropsGrown(before: before, after: after)
+        phase.overfull = LabHost.overfullTables(after)
         phase.peersAfter = after["sixplane_peers", default: 0]
         return phase
     }
@@ -151,6 +130,39 @@ extension LabHost {
 }
 
 extension Lab {
+    /// Root (with `rootSettings` in its local.conf), controller, and members a and b on a new network `name`, where
+    /// a and b never reach each other directly, so that every frame between them crosses the root. Returns once a
+    /// reaches b over 6PLANE.
+    public func startRelayedPair(name: String, rootSettings: [String: String] = [:]) throws -> NetworkID {
+        try startWorld(members: ["a", "b"], rootSettings: rootSettings)
+        let a = hosts["a"]!, b = hosts["b"]!
+        for (from, other) in [(a, b), (b, a)] {
+            let r = from.run(["iptables", "-A", "INPUT", "-p", "udp", "-s", other.underlayIPv4, "-j", "DROP"])
+            guard r.status == 0 else { throw LabError("iptables on \(from.name): \(r.output)") }
+        }
+        let network = try createNetwork(members: ["a", "b"], name: name)
+        let bAddress = sixPlaneAddress("b", on: network)
+        guard Lab.eventually(20, { a.run(["ping", "-6", "-c", "1", "-W", "1", bAddress]).status == 0 }) else {
+            throw LabError("a cannot reach b through the root: \(a.tail())")
+        }
+        return network
+    }
+
+    /// Routes from `targets` back to `host` for the synthetic sources (172.16.0.0/12 and fd99::/16) that the flood
+    /// and the load generator send from.
+    public func routeSyntheticSources(from targets: [String], to host: LabHost) throws(LabError) {
+        for target in targets {
+            let t = hosts[target]!
+            try sh("ip", "-n", t.namespace, "route", "replace", "172.16.0.0/12", "via", host.underlayIPv4)
+            try sh("ip", "-n", t.namespace, "-6", "route", "replace", "fd99::/16", "via", "fd00:\(subnet)::\(host.index)")
+        }
+    }
+
+    /// A member's 6PLANE address on `network` ("" if it has none yet).
+    func sixPlaneAddress(_ host: String, on network: NetworkID) -> String {
+        hosts[host]?.sixPlane(on: network).map { "\($0.address)" } ?? ""
+    }
+
     /// The `sixplane-lab` binary next to `sixplane` (the flood sender and the forger run in host namespaces).
     public var labTool: String {
         URL(fileURLWithPath: sixplane).deletingLastPathComponent().appendingPathComponent("sixplane-lab").path

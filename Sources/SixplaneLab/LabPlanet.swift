@@ -33,7 +33,8 @@ extension Lab {
     /// online through it.
     /// `rootPort`: the port the planet names for the root; other than 9993 it is the root's secondary port, so every
     /// node reaches the root only there.
-    public func startWorld(members: [String], placements: [String: Placement] = [:], rootPort: Int = 9993) throws(LabError) {
+    public func startWorld(members: [String], placements: [String: Placement] = [:], rootPort: Int = 9993, rootSettings: [String: String] = [:]
+    ) throws(LabError) {
         for (i, name) in (["root", "ctl"] + members).enumerated() {
             switch placements[name] ?? .bridge {
             case .bridge: try addHost(name, index: 1 + i)
@@ -47,7 +48,9 @@ extension Lab {
         try sh(
             sixplane, "mkworld", "--key", directory + "/world.c25519",
             "--root", "\(root.home)/identity.public=\(root.underlayIPv4)/\(rootPort)", "--out", directory + "/planet")
-        if rootPort != 9993 { root.writeLocalConf(extra: ["secondaryPort": String(rootPort)]) }
+        var settings = rootSettings
+        if rootPort != 9993 { settings["secondaryPort"] = String(rootPort) }
+        if !settings.isEmpty { root.writeLocalConf(extra: settings) }
         for host in hosts.values {
             do { try FileManager.default.copyItem(atPath: directory + "/planet", toPath: host.home + "/planet") } catch {
                 throw LabError("planet for \(host.name): \(error)")

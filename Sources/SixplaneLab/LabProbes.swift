@@ -18,6 +18,23 @@ extension LabHost {
     }
 
     /// The daemon's resident and anonymous memory in KiB (VmRSS, RssAnon of /proc/<pid>/status).
+    /// The drops (by reason) that grew between two readings of `metrics()`.
+    public static func dropsGrown(before: [String: Int], after: [String: Int]) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (key, value) in after where key.hasPrefix("sixplane_drops_total") {
+            let grew = value - before[key, default: 0]
+            if grew > 0, let r = key.split(separator: "\"").dropFirst().first { out[String(r)] = grew }
+        }
+        return out
+    }
+
+    /// The tables of a `metrics()` reading past their bound (none expected).
+    public static func overfullTables(_ metrics: [String: Int]) -> [String] {
+        metrics.filter { $0.key.hasPrefix("sixplane_table_entries") }
+            .filter { $0.value > metrics[$0.key.replacingOccurrences(of: "_entries", with: "_capacity"), default: .max] }
+            .map(\.key).sorted()
+    }
+
     public func memory() -> (resident: Int, anonymous: Int)? {
         guard let pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         func field(_ name: String) -> Int {

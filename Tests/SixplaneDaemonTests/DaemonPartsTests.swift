@@ -73,7 +73,14 @@ import Testing
         #expect(conf.secondaryPort == nil && LocalConf().allowSecondaryPort, "on by default, as ZeroTier")
         #expect(try LocalConf(text: #"{"settings":{"secondaryPort":29993}}"#).secondaryPort == 29993)
         #expect(try LocalConf(text: #"{"settings":{"secondaryPort":0}}"#).secondaryPort == nil, "0: one derived from the address")
-        for bad in [#"{"settings":{"secondaryPort":70000}}"#, #"{"settings":{"secondaryPort":"x"}}"#, #"{"settings":{"primaryPort":-1}}"#] {
+        #expect(LocalConf().identityValidationShare == 0.2)
+        #expect(try LocalConf(text: #"{"settings":{"identityValidationShare":1}}"#).identityValidationShare == 1)
+        #expect(try LocalConf(text: #"{"settings":{"identityValidationShare":0.5}}"#).identityValidationShare == 0.5)
+        for bad in [
+            #"{"settings":{"secondaryPort":70000}}"#, #"{"settings":{"secondaryPort":"x"}}"#, #"{"settings":{"primaryPort":-1}}"#,
+            #"{"settings":{"identityValidationShare":0}}"#, #"{"settings":{"identityValidationShare":1.5}}"#,
+            #"{"settings":{"identityValidationShare":"all"}}"#,
+        ] {
             #expect(throws: DaemonError.self, "\(bad)") { try LocalConf(text: bad) }
         }
         try "{not json".write(toFile: dir.file("local.conf"), atomically: true, encoding: .utf8)

@@ -35,4 +35,19 @@ long sixplane_packet_send(const char *name, const void *frame, unsigned long len
    sockets inside a host's namespace from the test process this way. */
 int sixplane_enter_net_namespace(int fd);
 
+/* Asks for each datagram's destination address (IP_PKTINFO or IPV6_RECVPKTINFO) and allows sending from addresses
+   that are routed to this host without being on an interface (IP_FREEBIND): the load generator's synthetic peers,
+   each with its own source address, on one socket. */
+int sixplane_udp_enable_pktinfo(int fd, int ipv6);
+
+/* One datagram to `to` with source address `from` (its port ignored: the socket's is used). Returns the bytes sent
+   or -errno. */
+long sixplane_udp_send_from(int fd, const void *data, unsigned long length, const struct sockaddr *to,
+                            unsigned int to_length, const struct sockaddr *from);
+
+/* One datagram without waiting: its sender in `from` (`*from_length` in: the room, out: the length) and the address
+   it was sent to in `to` (room for a sockaddr_in6; family AF_UNSPEC if not known). Returns its length or -errno. */
+long sixplane_udp_receive_to(int fd, void *buffer, unsigned long capacity, struct sockaddr *from,
+                             unsigned int *from_length, struct sockaddr *to);
+
 #endif

@@ -7,7 +7,8 @@ import SixplaneJSON
 /// `settings.dockerHost` (the engine whose containers get names; `unix:///path` or a path, "" for none) and
 /// `settings.cniDataDir` (the CNI plugin's `dataDir`, whose pods get names; "" for none) and `settings.resolvConf`
 /// (the file DNS settings go in where systemd-resolved does not run), `settings.resolver` ("systemd-resolved",
-/// "resolv.conf", or "auto").
+/// "resolv.conf", or "auto"), `settings.identityValidationShare` (the share of one core, 0.01 to 1, that checking
+/// new peers' identities may take: 0.2 by default; a root that many nodes join at once may want more).
 public struct LocalConf: Sendable {
     public var primaryPort: Int?
     public var allowSecondaryPort = true
@@ -18,6 +19,7 @@ public struct LocalConf: Sendable {
     public var resolvConf = Self.defaultResolvConf
     /// How allowDNS is applied: nil to find out (systemd-resolved where it runs, else the file).
     public var resolverMethod: ResolverConfigurator.Method?
+    public var identityValidationShare = 0.2
 
     public static let defaultDockerSocket = "/var/run/docker.sock"
     public static let defaultResolvConf = "/etc/resolv.conf"
@@ -82,6 +84,12 @@ public struct LocalConf: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(path): settings.resolver wants \"auto\", \"systemd-resolved\" or \"resolv.conf\"")
             }
             resolverMethod = ResolverConfigurator.Method(rawValue: text)
+        }
+        if let v = settings["identityValidationShare"] {
+            guard let share = v.doubleValue, share >= 0.01, share <= 1 else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.identityValidationShare wants a number from 0.01 to 1")
+            }
+            identityValidationShare = share
         }
     }
 }

@@ -21,7 +21,7 @@ public enum SocketAddresses {
         }
     }
 
-    static func ipv6(_ a: in6_addr) -> IPv6Address {
+    public static func ipv6(_ a: in6_addr) -> IPv6Address {
         withUnsafeBytes(of: a) {
             IPv6Address(high: UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)), low: UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         }

@@ -35,9 +35,9 @@ public enum Daemon {
         let store = try ControllerDatabase.open(home: home.path, url: options.controllerDB)
 
         var limits = NodeLimits()
-        limits.identityValidationsPerSecond = DaemonNode.validationBudget(probe: identity)
+        limits.identityValidationsPerSecond = DaemonNode.validationBudget(share: localConf.identityValidationShare, probe: identity)
         let configuration = NodeConfiguration(identity: identity, planet: planet, moons: moons, limits: limits)
-        logger.info("identity validations for new peers: at most \(limits.identityValidationsPerSecond)/s (a fifth of a core)")
+        logger.info("identity validations for new peers: at most \(limits.identityValidationsPerSecond)/s (\(Int(localConf.identityValidationShare * 100)) % of a core)")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator(), interfaceNames: localConf.interfaceNames)
