@@ -34,6 +34,8 @@ long sixplane_udp_send_from(int fd, const void *data, unsigned long length, cons
         .msg_iov = &iov,
         .msg_iovlen = 1,
         .msg_control = control.buffer,
+        /* The whole room first: CMSG_FIRSTHDR is NULL while msg_controllen is below one header. */
+        .msg_controllen = sizeof(control.buffer),
     };
     struct cmsghdr *header = CMSG_FIRSTHDR(&message);
     if (from->sa_family == AF_INET6) {

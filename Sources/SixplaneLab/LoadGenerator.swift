@@ -27,7 +27,15 @@ public final class LoadGenerator {
         public var whoisP99Microseconds: Int64?
         public var received = 0
         public var sendErrors = 0
-        public var dropped = 0
+        /// What did not count as an answer: for no peer of ours, failed authentication, did not parse, came to
+        /// another address than the peer's, ERRORs, other verbs.
+        public var unknownDestination = 0
+        public var badMAC = 0
+        public var malformed = 0
+        public var wrongAddress = 0
+        public var errors = 0
+        public var other = 0
+        public var rootHellos = 0
         public var generatorCPUSeconds = 0.0
     }
 
@@ -78,8 +86,8 @@ public final class LoadGenerator {
         return fd
     }
 
-    /// Sends and receives until every peer was answered (or `rampLimit` seconds passed), calls `steady`, goes on
-    /// for `steadySeconds`, and reports. `progress` hears the report every `progressInterval` seconds.
+    /// Sends and receives until every peer was answered (or `rampLimit` seconds passed), calls `steady` with the
+    /// ramp's counts, goes on for `steadySeconds`, and reports that time's counts. `progress` hears the report every `progressInterval` seconds.
     public func run(
         rampLimit: Double, steadySeconds: Double, progressInterval: Double = 2, steady: (Report) -> Void = { _ in },
         progress: (Report) -> Void = { _ in }
@@ -94,6 +102,10 @@ public final class LoadGenerator {
                 steadyStart = now
                 report.rampSeconds = Double(now - started) / 1e6
                 steady(snapshot(now: now))
+                // The report's counts are the steady state's.
+                peers.resetStatistics()
+                report.received = 0
+                report.sendErrors = 0
             }
             if let s = steadyStart, Double(now - s) / 1e6 >= steadySeconds {
                 report.steadySeconds = Double(now - s) / 1e6
@@ -187,7 +199,13 @@ public final class LoadGenerator {
         r.whoisAnswers = s.whoisAnswers
         r.whoisWrong = s.whoisWrong
         r.whoisLost = s.whoisLost
-        r.dropped = s.unknownDestination + s.badMAC + s.malformed + s.wrongAddress + s.errors + s.other
+        r.unknownDestination = s.unknownDestination
+        r.badMAC = s.badMAC
+        r.malformed = s.malformed
+        r.wrongAddress = s.wrongAddress
+        r.errors = s.errors
+        r.other = s.other
+        r.rootHellos = s.rootHellos
         r.whoisP50Microseconds = peers.latency(quantile: 0.5)
         r.whoisP99Microseconds = peers.latency(quantile: 0.99)
         return r

@@ -26,9 +26,10 @@ public struct SyntheticPeers {
         let source: InetAddress
         let target: InetAddress
         let startAt: Int64
-        var lastSend: Int64 = .min
-        var lastHello: Int64 = .min
-        var lastReceive: Int64 = .min
+        // Long ago, but far enough from Int64.min that `now - it` cannot overflow.
+        var lastSend = SyntheticPeers.never
+        var lastHello = SyntheticPeers.never
+        var lastReceive = SyntheticPeers.never
         var answered = false
         var rootProtocol: UInt8 = 0
         var nextWhois: Int64 = .max
@@ -55,6 +56,8 @@ public struct SyntheticPeers {
         /// ERRORs and packets of other verbs from the root.
         public var errors = 0
         public var other = 0
+        /// HELLOs from the root (its path checks), each answered with OK(HELLO).
+        public var rootHellos = 0
     }
 
     public let root: Identity
@@ -65,11 +68,14 @@ public struct SyntheticPeers {
     private var rng: HelloFlood.SplitMix
     private var cursor = 0
     private var lastPoll: Int64?
+    /// Replies made while receiving, sent with the next poll.
+    private var pending: [Datagram] = []
     public private(set) var statistics = Statistics()
     /// The latest WHOIS round trips in microseconds (a ring: the newest `latencyCapacity`).
     public private(set) var latencies: [Int64] = []
     private var latencyNext = 0
     public static let latencyCapacity = 65_536
+    static let never: Int64 = -(1 << 62)
 
     /// Peers with `identities[i]` sending from `sources[i]` to whichever of `rootAddresses` has the same family
     /// (a peer whose family the root lacks is left out). Each costs a key agreement here.
@@ -105,7 +111,7 @@ public struct SyntheticPeers {
 
     public var count: Int { members.count }
     /// Peers the root has answered at least once.
-    public var answered: Int { statistics.helloAnswers == 0 ? 0 : members.reduce(0) { $0 + ($1.answered ? 1 : 0) } }
+    public var answered: Int { members.reduce(0) { $0 + ($1.answered ? 1 : 0) } }
     /// Peers that heard from the root within the last 19 s (their path to it is alive).
     public func alive(now: Int64) -> Int { members.reduce(0) { $0 + (now - $1.lastReceive < Timers.pathAlive * 1000 ? 1 : 0) } }
     public var sources: [InetAddress] { members.map(\.source) }
@@ -120,6 +126,8 @@ public struct SyntheticPeers {
     /// What is due by `now`: the peers whose turn came since the last call are looked at (every peer once per
     /// `options.sweep`).
     public mutating func poll(now: Int64, into out: inout [Datagram]) {
+        out += pending
+        pending.removeAll(keepingCapacity: true)
         guard !members.isEmpty else { return }
         let elapsed = max(0, now - (lastPoll ?? now - options.sweep))
         lastPoll = now
@@ -150,10 +158,12 @@ public struct SyntheticPeers {
             var other = Int(rng.next() % UInt64(members.count - 1))
             if other >= i { other += 1 }
             let target = members[other].identity.address
-            let id = rng.next()
             var payload: [UInt8] = []
             Whois(addresses: [target]).write(to: &payload)
-            out.append(seal(m, id: id, verb: .whois, payload: payload))
+            let datagram = seal(m, id: rng.next(), verb: .whois, payload: payload)
+            out.append(datagram)
+            // The id the answer names is the one on the wire (AES-GMAC-SIV puts its tag there).
+            let id = datagram.bytes.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
             m.whois = (id, target, now)
             m.nextWhois = now + options.whoisInterval
             m.lastSend = now
@@ -182,8 +192,12 @@ public struct SyntheticPeers {
 
     /// Armored as a node armors for its root: AES-GMAC-SIV once the root said it speaks protocol 12.
     private func seal(_ m: Member, id: UInt64, verb: Verb, payload: [UInt8]) -> Datagram {
+        seal(m, id: id, verbByte: verb.rawValue, payload: payload)
+    }
+
+    private func seal(_ m: Member, id: UInt64, verbByte: UInt8, payload: [UInt8]) -> Datagram {
         let bytes = PacketCodec.seal(
-            id: id, destination: root.address, source: m.identity.address, verb: verb.rawValue, payload: payload,
+            id: id, destination: root.address, source: m.identity.address, verb: verbByte, payload: payload,
             suite: m.rootProtocol >= 12 ? .aesGMACSIV : .poly1305Salsa2012, keys: m.keys)
         return Datagram(bytes: bytes, source: m.source, destination: m.target)
     }
@@ -202,6 +216,21 @@ public struct SyntheticPeers {
         }
         guard case .success(let opened) = PacketCodec.open(&packet, keys: members[i].keys) else {
             statistics.badMAC += 1
+            return
+        }
+        if opened.verb == Verb.hello.rawValue {
+            // The root checks its peers' paths with HELLOs, which a node answers (its moon list, hidden with
+            // cryptField, is not needed here).
+            guard let hello = try? Hello(payload: opened.payload, decryptedTail: false) else {
+                statistics.malformed += 1
+                return
+            }
+            members[i].lastReceive = now
+            statistics.rootHellos += 1
+            let ok = Message.ok(
+                InReplyTo(verb: .hello, packetID: opened.header.id),
+                .hello(HelloOK(timestamp: hello.timestamp, observedAddress: members[i].target)))
+            pending.append(seal(members[i], id: rng.next(), verbByte: ok.verb, payload: ok.payload))
             return
         }
         guard let message = try? Message(verb: opened.verb, payload: opened.payload) else {
@@ -247,6 +276,14 @@ public struct SyntheticPeers {
             latencies[latencyNext] = latency
         }
         latencyNext = (latencyNext + 1) % Self.latencyCapacity
+    }
+
+    /// Counts from now on (the ramp's are left behind at the start of the steady state).
+    public mutating func resetStatistics() {
+        statistics = Statistics()
+        for i in members.indices { members[i].whois = nil }
+        latencies.removeAll(keepingCapacity: true)
+        latencyNext = 0
     }
 
     /// A WHOIS round trip at quantile `q` (0...1) of those kept, in microseconds.

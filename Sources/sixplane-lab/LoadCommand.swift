@@ -129,6 +129,9 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "The identities file (topped up on every core first: 100,000 take about an hour).")
     var identities = SyntheticIdentities.defaultFile
 
+    @Option(help: "Seconds to wait for every peer to be answered (default: 600, or peers/50 if more).")
+    var rampLimit: Double?
+
     @Option(help: "The sixplane binary (default: the one next to this program; use a release build).")
     var sixplane: String?
 
@@ -148,7 +151,7 @@ struct LoadCommand: ParsableCommand {
         options.steadySeconds = steady
         options.whoisInterval = whoisInterval
         options.identities = identities
-        options.rampLimit = max(600, Double(peers) / 50)
+        options.rampLimit = rampLimit ?? max(600, Double(peers) / 50)
         let scenario = LoadScenario(lab: lab, options: options)
         LabSetup.step("\(peers) identities for the synthetic peers (\(identities))")
         LabSetup.step("a root relaying for members a and b (no direct path between them), a controller, host x for the peers")
@@ -169,7 +172,8 @@ struct LoadCommand: ParsableCommand {
         let p50 = g.whoisP50Microseconds.map { String(format: "%.2f", Double($0) / 1000) } ?? "-"
         let p99 = g.whoisP99Microseconds.map { String(format: "%.2f", Double($0) / 1000) } ?? "-"
         print("WHOIS:                     \(g.whoisAnswers) answered of \(g.whoisSent) (\(g.whoisWrong) wrong, \(g.whoisLost) lost), p50 \(p50) ms, p99 \(p99) ms")
-        print("keepalives:                \(g.echoAnswers) of \(g.echoesSent) ECHOs, \(g.helloAnswers) of \(g.hellosSent) HELLOs answered; \(g.sendErrors) send errors, \(g.dropped) odd packets")
+        print("keepalives:                \(g.echoAnswers) of \(g.echoesSent) ECHOs, \(g.helloAnswers) of \(g.hellosSent) HELLOs answered, \(g.rootHellos) of the root's HELLOs answered; \(g.sendErrors) send errors")
+        print("not answers:               \(g.errors) ERRORs, \(g.other) other, \(g.unknownDestination) for no peer, \(g.badMAC) failed MAC, \(g.malformed) malformed, \(g.wrongAddress) to another address")
         print("a → b through the root:    \(r.ping)")
         print("generator CPU:             \(String(format: "%.1f", g.generatorCPUSeconds)) s")
         print("root drops:                " + (r.drops.isEmpty ? "none" : r.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))

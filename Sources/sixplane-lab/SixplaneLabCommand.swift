@@ -18,7 +18,8 @@ struct SixplaneLabCommand: ParsableCommand {
 /// What every subcommand needs: root, iproute2, and the `sixplane` binary built next to this one.
 enum LabSetup {
     static func sixplanePath(_ given: String?) throws -> String {
-        let path = given ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        // Absolute: it is run from other directories and linked to from the lab's (`zerotier-cli`).
+        let path = given.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
             .deletingLastPathComponent().appendingPathComponent("sixplane").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw ValidationError("no sixplane binary at \(path): build it first (`swift build`), or pass --sixplane PATH")
