@@ -1,7 +1,7 @@
 # The two commands a fresh machine needs: `make demo` (the main job) and `make test` (every test).
 SWIFT ?= swift
 
-.PHONY: test build release deps demo demo-stop bench bench-backplane bench-cni bench-flood fuzz clean
+.PHONY: test build release deps demo demo-stop bench bench-backplane bench-cni bench-flood bench-load fuzz clean
 
 # Installs the Debian packages the build and tests need, then builds and runs every test.
 test: deps
@@ -49,6 +49,12 @@ bench-flood: deps
 	$(SWIFT) build -c release --product sixplane
 	$(SWIFT) build -c release --product sixplane-lab
 	.build/release/sixplane-lab flood $(BENCH_ARGS)
+
+# A root carrying N synthetic peers (LOAD_PEERS, default 10000) while it relays for two members, on a release build.
+bench-load: deps
+	$(SWIFT) build -c release --product sixplane
+	$(SWIFT) build -c release --product sixplane-lab
+	.build/release/sixplane-lab load --peers $(or $(LOAD_PEERS),10000) $(BENCH_ARGS)
 
 # libFuzzer over every target for FUZZ_SECONDS each (default 300); see scripts/fuzz.sh.
 fuzz:
