@@ -17,7 +17,6 @@ extension LabHost {
         return out
     }
 
-    /// The daemon's resident and anonymous memory in KiB (VmRSS, RssAnon of /proc/<pid>/status).
     /// The drops (by reason) that grew between two readings of `metrics()`.
     public static func dropsGrown(before: [String: Int], after: [String: Int]) -> [String: Int] {
         var out: [String: Int] = [:]
@@ -35,13 +34,23 @@ extension LabHost {
             .map(\.key).sorted()
     }
 
+    /// The daemon's resident and anonymous memory in KiB (VmRSS, RssAnon of /proc/<pid>/status).
     public func memory() -> (resident: Int, anonymous: Int)? {
-        guard let pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        func field(_ name: String) -> Int {
-            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
-                .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) } ?? 0
+        guard let status = processStatus() else { return nil }
+        return (status["VmRSS"] ?? 0, status["RssAnon"] ?? 0)
+    }
+
+    /// The numeric fields of the daemon's /proc/<pid>/status (sizes in KiB), by name.
+    public func processStatus() -> [String: Int]? {
+        guard let pid, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        var out: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":"),
+                let value = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int($0) })
+            else { continue }
+            out[String(line[..<colon])] = value
         }
-        return (field("VmRSS"), field("RssAnon"))
+        return out
     }
 
     /// The daemon's CPU time so far, in seconds (utime + stime).

@@ -10,7 +10,7 @@ struct SixplaneLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sixplane-lab",
         abstract: "A local multi-host 6PLANE backplane: a demo, its clean-up, a throughput benchmark and a HELLO flood.",
-        subcommands: [DemoCommand.self, StopCommand.self, BenchCommand.self, CNIBenchCommand.self, FloodCommand.self, FloodSendCommand.self, ForgeCommand.self, LoadCommand.self, LoadSendCommand.self, LoadIdentitiesCommand.self],
+        subcommands: [DemoCommand.self, StopCommand.self, BenchCommand.self, CNIBenchCommand.self, FloodCommand.self, FloodSendCommand.self, ForgeCommand.self, LoadCommand.self, LoadSendCommand.self, LoadIdentitiesCommand.self, FootprintCommand.self],
         defaultSubcommand: DemoCommand.self
     )
 }

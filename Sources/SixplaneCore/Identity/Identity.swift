@@ -48,9 +48,10 @@ public struct Identity: Sendable, CustomStringConvertible {
     /// one curve operation is needed per attempt. The step is in bytes 8–15: X25519 clamps the low bits of byte 0,
     /// so stepping there would often give the same public key again.
     public static func generate<R: RandomNumberGenerator>(using rng: inout R) -> Identity {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: MemoryHardHash.memorySize, alignment: 64)
-        defer { scratch.deallocate() }
+        MemoryHardHash.withScratch { generate(using: &rng, scratch: $0) }
+    }
+
+    private static func generate<R: RandomNumberGenerator>(using rng: inout R, scratch: UnsafeMutableRawBufferPointer) -> Identity {
         while true {
             var secret = [UInt8](repeating: 0, count: 64)
             for i in 0..<64 { secret[i] = UInt8.random(in: .min ... .max, using: &rng) }
@@ -77,9 +78,7 @@ public struct Identity: Sendable, CustomStringConvertible {
     /// Checks that the address is not reserved and is what the public key hashes to, and if a secret key is present
     /// that it belongs to the public key.
     public func validate() throws(CryptoError) {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: MemoryHardHash.memorySize, alignment: 64)
-        defer { scratch.deallocate() }
-        try validate(scratch: scratch)
+        try MemoryHardHash.withScratch { (scratch) throws(CryptoError) in try validate(scratch: scratch) }
     }
 
     /// As `validate()`, with the hash's 2 MiB in `scratch` (a validator that runs often keeps one buffer).

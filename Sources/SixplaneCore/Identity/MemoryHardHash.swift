@@ -1,4 +1,6 @@
-
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// ZeroTier's memory-hard identity hash: what ties an address to a public key and makes addresses costly to forge.
 ///
@@ -14,9 +16,14 @@ public enum MemoryHardHash {
     /// The 64-byte digest of a 64-byte public key.
     public static func digest(publicKey: [UInt8]) -> [UInt8] {
         precondition(publicKey.count == C25519.publicKeyLength)
-        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: memorySize, alignment: 64)
-        defer { memory.deallocate() }
-        return digest(publicKey: publicKey, scratch: memory)
+        return withScratch { digest(publicKey: publicKey, scratch: $0) }
+    }
+
+    /// Runs `body` with a fresh 2 MiB scratch that is gone again afterwards (see `MemoryHardScratch`).
+    public static func withScratch<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let scratch = MemoryHardScratch()
+        defer { scratch.release() }
+        return try body(scratch.buffer)
     }
 
     /// As `digest(publicKey:)`, using `scratch` (at least 2 MiB, 16-byte aligned) instead of allocating.
@@ -69,5 +76,40 @@ public enum MemoryHardHash {
                 ^ source.loadUnaligned(fromByteOffset: i, as: SIMD2<UInt64>.self)
             destination.storeBytes(of: v, toByteOffset: i, as: SIMD2<UInt64>.self)
         }
+    }
+}
+
+/// The hash's 2 MiB, mapped from the kernel rather than allocated: glibc serves a 2 MiB request from its heap once its
+/// mmap threshold has grown past that (after the first such free), and a small allocation made while the block is
+/// free settles in it and pins it, so that the next request takes another 2 MiB. A loop making identities grew by
+/// 2 MiB for each that way, to the machine's whole memory. Allocated only if the kernel refuses the mapping.
+public struct MemoryHardScratch: @unchecked Sendable {
+    // @unchecked: a pointer to memory its one user owns; it is handed between threads only with that ownership.
+    public let buffer: UnsafeMutableRawBufferPointer
+    private let mapped: Bool
+
+    public init() {
+        let size = MemoryHardHash.memorySize
+        #if canImport(Glibc)
+        let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        if let address, address != MAP_FAILED {
+            buffer = UnsafeMutableRawBufferPointer(start: address, count: size)
+            mapped = true
+            return
+        }
+        #endif
+        buffer = .allocate(byteCount: size, alignment: 64)
+        mapped = false
+    }
+
+    /// Gives the memory back; the scratch must not be used after.
+    public func release() {
+        #if canImport(Glibc)
+        if mapped {
+            munmap(buffer.baseAddress, buffer.count)
+            return
+        }
+        #endif
+        buffer.deallocate()
     }
 }
