@@ -27,9 +27,4 @@ import Testing
         validator.release()
         #expect(!validator.isMapped)
     }
-
-    @Test func theBudgetProbeGivesABoundedBudget() {
-        let budget = DaemonNode.validationBudget(share: 0.2, probe: SimIdentities.all[0])
-        #expect((2...1000).contains(budget))
-    }
 }

@@ -33,10 +33,8 @@ extension DaemonNode {
     /// Validations per second that fit in `share` of a core, from timing one on this machine (the node's budget
     /// for strangers' identities).
     public static func validationBudget(share: Double = 0.2, probe: Identity) -> Int {
-        let validator = IdentityValidator()
         let started = threadCPUNanoseconds()
-        _ = validator.isValid(probe.publicOnly)
-        validator.release()
+        _ = probe.publicOnly.isValid
         let seconds = Double(max(1, threadCPUNanoseconds() - started)) / 1e9
         return max(2, min(1000, Int(share / seconds)))
     }
@@ -46,8 +44,8 @@ extension DaemonNode {
 /// stop: a fresh 2 MiB per stranger would cost a mapping each, and one kept for good would be half of an idle daemon's
 /// own memory. Mapped, not allocated, so that it leaves the process when released (`MemoryHardScratch`).
 final class IdentityValidator: @unchecked Sendable {
-    // @unchecked: used only on DaemonNode.validationQueue, a serial queue (or by one caller alone for the budget
-    // probe), so the scratch and the count are never shared.
+    // @unchecked: used only on DaemonNode.validationQueue, a serial queue, so the scratch and the count are never
+    // shared.
     private var scratch: MemoryHardScratch?
     private var validations = 0
 
