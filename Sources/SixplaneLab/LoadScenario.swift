@@ -50,8 +50,10 @@ public final class LoadScenario {
     /// identities (made here, on every core, where the file holds too few).
     public func setUp(progress: (Int) -> Void = { _ in }) throws {
         _ = try SyntheticIdentities.load(options.identities, count: options.peers, progress: progress)
-        // Every synthetic peer is a stranger whose identity the root checks: let it take a whole core for that.
-        network = try lab.startRelayedPair(name: "load", rootSettings: ["identityValidationShare": "1"])
+        // Every synthetic peer is a stranger whose identity the root checks: let it take a whole core for that. The
+        // root keeps its start-up pages, which it would otherwise hand back during the ramp and so hide tens of MB of
+        // the peers' memory from the figure per peer.
+        network = try lab.startRelayedPair(name: "load", rootSettings: ["identityValidationShare": "1", "releaseStartupPages": "false"])
         let x = try lab.addHost(generatorHost, index: 9)
         for argv in LoadGenerator.localRoutes {
             let r = x.run(argv)

@@ -9,8 +9,11 @@ struct FootprintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "footprint", abstract: "Resident and anonymous memory of a root, a controller, a joined member and an idle daemon.")
 
-    @Option(help: "Seconds to let the daemons settle after the member joined.")
-    var settle = 20.0
+    @Option(help: "Seconds to let the daemons settle after the member joined (they hand back their start-up pages 30 s after starting).")
+    var settle = 60.0
+
+    @Flag(help: "Restart the daemons with releaseStartupPages false, to see what handing back the start-up pages is worth.")
+    var keepStartupPages = false
 
     @Option(help: "The sixplane binary (default: the one next to this program; use a release build, stripped as installed).")
     var sixplane: String?
@@ -31,11 +34,12 @@ struct FootprintCommand: ParsableCommand {
         let network = try lab.createNetwork(members: ["a"], name: "footprint")
         // As installed: restarted with an empty local.conf (the lab's own settings watch a Docker engine and serve
         // names) and the default log level; the member rejoins from networks.d.
-        LabSetup.step("every daemon restarted as installed (empty local.conf, default log level)")
+        let conf = keepStartupPages ? #"{"settings": {"releaseStartupPages": false}}"# : "{}"
+        LabSetup.step("every daemon restarted as installed (local.conf \(conf), default log level)")
         for name in ["root", "ctl", "a", "idle"] {
             let host = lab.hosts[name]!
             host.stop()
-            try "{}\n".write(toFile: host.home + "/local.conf", atomically: true, encoding: .utf8)
+            try (conf + "\n").write(toFile: host.home + "/local.conf", atomically: true, encoding: .utf8)
             try host.start(extra: ["--log-level", "info"])
         }
         guard Lab.eventually(30, { lab.hosts["a"]?.sixPlane(on: network) != nil }) else {

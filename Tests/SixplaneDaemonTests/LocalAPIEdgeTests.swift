@@ -32,7 +32,7 @@ import Logging
             daemon = DaemonNode(loop: group.next(), home: home, identity: identity, netconf: NetworkConfigurator())
             let daemon = self.daemon
             try daemon.loop.submit {
-                daemon.start(configuration: NodeConfiguration(identity: identity, planet: PublicPlanet.world), controllerStore: store)
+                daemon.start(configuration: NodeConfiguration(identity: identity, planet: PublicPlanet.world), controller: .running(store))
             }.wait()
             let api = LocalAPI(daemon: daemon, token: "edge-token")
             services = ServiceGroup(

@@ -24,12 +24,13 @@ import Testing
             try home.prepare()
             var rng = SeededGenerator(seed: 61)
             let identity = try home.identities.loadOrCreate(using: &rng)
-            let store = try ControllerDatabase.open(home: home.path, url: nil)
+            // As the daemon starts it: a fresh home opens no database until a controller route is called.
+            let controller = try ControllerStartup.decide(home: home.path, url: nil)
             let loop = group.next()
             daemon = DaemonNode(loop: loop, home: home, identity: identity, netconf: NetworkConfigurator())
             let daemon = self.daemon
             try loop.submit {
-                daemon.start(configuration: NodeConfiguration(identity: identity, planet: PublicPlanet.world), controllerStore: store)
+                daemon.start(configuration: NodeConfiguration(identity: identity, planet: PublicPlanet.world), controller: controller)
                 // The first tick makes the roots peers (and tries them: there are no sockets, so nothing leaves).
                 daemon.node.tick(now: DaemonNode.now())
             }.wait()

@@ -7,6 +7,8 @@ public enum ControllerDatabase {
             }
             return try PostgresStore(url: url)
         }
-        return try SQLiteStore(path: "\(home)/controller.db")
+        return try SQLiteStore(path: sqlitePath(home: home))
     }
+
+    public static func sqlitePath(home: String) -> String { "\(home)/controller.db" }
 }

@@ -90,17 +90,25 @@ public final class LocalAPI: @unchecked Sendable {
     /// Answers one request: the controller's routes on the controller's thread (503 if its database cannot answer
     /// in time), the node's on the node's loop. Callable from anywhere.
     public func respond(_ request: Request) -> EventLoopFuture<Response> {
-        guard case .success(let route) = request.route, route.isController, let service = daemon.controllerService else {
+        guard case .success(let route) = request.route, route.isController else {
             return daemon.loop.submit { self.handle(request) }
         }
+        // Refused before the controller is looked for: an unauthorized call never opens its database.
         guard admits(method: request.method, route: request.route, token: request.token) else {
             countRefused()
             return daemon.loop.makeSucceededFuture(Response(status: 401, body: "{}\n"))
         }
-        daemon.loop.execute { [daemon] in daemon.counters.apiRequests += 1 }
-        let method = request.method == "PUT" ? "POST" : request.method
-        return service.handle(ControllerAPI.Request(method: method, path: request.path, route: request.route, query: request.query, body: request.body))
-            .map { Response(status: $0.status, body: $0.body) }
+        let daemon = self.daemon
+        return daemon.loop.flatSubmit { daemon.controller() }.flatMap { service -> EventLoopFuture<Response> in
+            guard let service else { return daemon.loop.submit { self.handle(request) } }
+            daemon.counters.apiRequests += 1
+            let method = request.method == "PUT" ? "POST" : request.method
+            return service.handle(ControllerAPI.Request(method: method, path: request.path, route: request.route, query: request.query, body: request.body))
+                .map { Response(status: $0.status, body: $0.body) }
+        }.flatMapErrorThrowing { error in
+            daemon.counters.apiRequests += 1
+            return .error(503, "the controller's database cannot be opened: \(error)")
+        }
     }
 
     /// Handles one request for the node (a controller route answers 404 when this node runs no controller); must

@@ -82,6 +82,11 @@ final class ControllerService: NetworkControllerHook, @unchecked Sendable {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in queue.async { done.resume() } }
     }
 
+    /// Requests dropped before this service ran (its database was being opened), so that the count never goes back.
+    func noteDropped(_ count: Int) {
+        state.withLockedValue { $0.counters.dropped += count }
+    }
+
     /// What the metrics show, copied after every piece of work (the node's loop never reads the controller).
     var counters: ControllerCounters { state.withLockedValue { $0.counters } }
 

@@ -8,7 +8,9 @@ import SixplaneJSON
 /// `settings.cniDataDir` (the CNI plugin's `dataDir`, whose pods get names; "" for none) and `settings.resolvConf`
 /// (the file DNS settings go in where systemd-resolved does not run), `settings.resolver` ("systemd-resolved",
 /// "resolv.conf", or "auto"), `settings.identityValidationShare` (the share of one core, 0.01 to 1, that checking
-/// new peers' identities may take: 0.2 by default; a root that many nodes join at once may want more).
+/// new peers' identities may take: 0.2 by default; a root that many nodes join at once may want more),
+/// `settings.releaseStartupPages` (true by default: 30 s after start the daemon hands back the pages of its program
+/// that start-up brought in; see `ProgramPages`).
 public struct LocalConf: Sendable {
     public var primaryPort: Int?
     public var allowSecondaryPort = true
@@ -20,6 +22,7 @@ public struct LocalConf: Sendable {
     /// How allowDNS is applied: nil to find out (systemd-resolved where it runs, else the file).
     public var resolverMethod: ResolverConfigurator.Method?
     public var identityValidationShare = 0.2
+    public var releaseStartupPages = true
 
     public static let defaultDockerSocket = "/var/run/docker.sock"
     public static let defaultResolvConf = "/etc/resolv.conf"
@@ -90,6 +93,12 @@ public struct LocalConf: Sendable {
                 throw DaemonError(.invalidConfiguration, "\(path): settings.identityValidationShare wants a number from 0.01 to 1")
             }
             identityValidationShare = share
+        }
+        if let v = settings["releaseStartupPages"] {
+            guard let b = v.boolValue else {
+                throw DaemonError(.invalidConfiguration, "\(path): settings.releaseStartupPages wants true or false")
+            }
+            releaseStartupPages = b
         }
     }
 }

@@ -19,6 +19,8 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     public private(set) var node: Node!
     /// The controller, on its own thread, when this node controls networks.
     private(set) var controllerService: ControllerService?
+    /// Until then, what opens its database when it is first needed (the node's hook holds it weakly).
+    private(set) var deferredController: DeferredController?
     let logger = Logger(label: "sixplane.node")
     let netconf: NetworkConfigurator
     /// Index = the node's local socket number. Local sockets 0 and 1 (IPv4, IPv6) on the primary port, 2 and 3 on the secondary one when there is one.
@@ -71,14 +73,16 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
     }
 
     /// Makes the node (on the loop), rejoins saved networks, loads cached peers, starts the controller.
-    func start(configuration: NodeConfiguration, controllerStore: ControllerStore?) {
+    func start(configuration: NodeConfiguration, controller: ControllerStartup) {
         loop.preconditionInEventLoop()
         node = Node(configuration: configuration, host: self)
-        if let controllerStore {
-            let service = ControllerService(controller: Controller(identity: identity, store: controllerStore), daemon: self)
-            node.controller = service
-            controllerService = service
-            service.start()
+        switch controller {
+        case .none: break
+        case .running(let store): _ = install(Controller(identity: identity, store: store))
+        case .deferred(let exists, let open):
+            let deferred = DeferredController(daemon: self, exists: exists, open: open)
+            deferredController = deferred
+            node.controller = deferred
         }
         let now = Self.now()
         for (id, saved) in home.joinedNetworks() {
@@ -87,6 +91,26 @@ public final class DaemonNode: NodeHost, @unchecked Sendable {
         }
         scanInterfaces(now)
         scheduleTick(after: now)
+    }
+
+    /// On the loop: `controller` answers config requests and controller API calls from now on.
+    func install(_ controller: Controller) -> ControllerService {
+        loop.preconditionInEventLoop()
+        let service = ControllerService(controller: controller, daemon: self)
+        node.controller = service
+        controllerService = service
+        if let deferredController { service.noteDropped(deferredController.requestsDropped) }
+        deferredController = nil
+        service.start()
+        return service
+    }
+
+    /// On the loop: the controller, its database opened first if that was deferred; nil if this node runs none.
+    func controller() -> EventLoopFuture<ControllerService?> {
+        loop.preconditionInEventLoop()
+        if let controllerService { return loop.makeSucceededFuture(controllerService) }
+        guard let deferredController, !stopped else { return loop.makeSucceededFuture(nil) }
+        return deferredController.service().map { $0 }
     }
 
     public func random() -> UInt64 { rng.next() }

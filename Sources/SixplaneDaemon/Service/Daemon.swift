@@ -32,7 +32,7 @@ public enum Daemon {
         let (moons, problems) = home.moons()
         for p in problems { logger.warning("moon not loaded: \(p)") }
         let localConf = try LocalConf(home: home)
-        let store = try ControllerDatabase.open(home: home.path, url: options.controllerDB)
+        let controller = try ControllerStartup.decide(home: home.path, url: options.controllerDB)
 
         var limits = NodeLimits()
         limits.identityValidationsPerSecond = DaemonNode.validationBudget(share: localConf.identityValidationShare, probe: identity)
@@ -58,7 +58,7 @@ public enum Daemon {
             daemon.dockerSocket = localConf.dockerSocket
             daemon.podDataDir = localConf.podDataDir
             daemon.resolver = ResolverConfigurator(path: localConf.resolvConf, method: localConf.resolverMethod)
-            daemon.start(configuration: configuration, controllerStore: store)
+            daemon.start(configuration: configuration, controller: controller)
         }.get()
         try FileIO.write(home.portPath, text: "\(port)")
         try FileIO.write(home.pidPath, text: "\(getpid())")
@@ -67,10 +67,23 @@ public enum Daemon {
         let api = LocalAPI(daemon: daemon, token: token)
         var services = LocalAPIServer.services(api: api, port: port, group: group)
         services.append(NodeService(daemon: daemon, home: home))
+        let release = localConf.releaseStartupPages ? Task { await releaseStartupPages(after: .seconds(30), logger: logger) } : nil
+        defer { release?.cancel() }
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
         try? await group.shutdownGracefully()
+    }
+
+    /// Once start-up is over, the program's pages it alone used go back to the kernel (`ProgramPages`).
+    static func releaseStartupPages(after delay: Duration, logger: Logger) async {
+        guard (try? await Task.sleep(for: delay)) != nil else { return }
+        switch ProgramPages.release() {
+        case .success(let o):
+            logger.info("start-up pages released: file-backed resident \(o.residentFileBefore / 1024) -> \(o.residentFileAfter / 1024) MiB (\(o.advised >> 20) MiB of mappings advised, \(o.refused) refused)")
+        case .failure(let failure):
+            logger.notice("start-up pages kept: \(failure)")
+        }
     }
 
     /// ZeroTier's secondary port: local.conf's `secondaryPort`, else a random one in 20000–65499 picked at each start
@@ -119,7 +132,7 @@ struct NodeService: Service {
         try? await gracefulShutdown()
         Logger(label: "sixplane.daemon").info("shutting down")
         try await daemon.loop.submit { daemon.shutdown() }.get()
-        await daemon.controllerService?.shutdown()
+        await (try? daemon.loop.submit { daemon.controllerService }.get())??.shutdown()
         for channel in daemon.sockets.compactMap({ $0 }) { try? await channel.close() }
         try await daemon.loop.submit {
             for fd in daemon.sendDescriptors where fd >= 0 { close(fd) }

@@ -1,0 +1,67 @@
+import Dispatch
+import NIOCore
+import SixplaneController
+import SixplaneCore
+
+/// The controller of a node that controls no network yet: its database stays closed (SQLite's code, its cache and
+/// the controller's once-a-second tick cost an idle daemon about 1.5 MB) until the first thing that needs it: an
+/// authorized controller API call, or a member asking for a config while the database file exists (another process,
+/// `sixplane controller import`, may have put the network there). It is opened on a thread of its own, never on the
+/// node's loop; the member's request is dropped meanwhile and answered when it asks again. With no database file
+/// there is no network to answer for, and the member is told so, as an empty controller tells it.
+final class DeferredController: NetworkControllerHook, @unchecked Sendable {
+    // @unchecked: `opening` is used only on the daemon's loop; `open` is immutable.
+    typealias Opener = @Sendable () throws(ControllerError) -> ControllerStore
+
+    private let open: Opener
+    private let exists: @Sendable () -> Bool
+    private let queue = DispatchQueue(label: "sixplane.controller-open")
+    private weak var daemon: DaemonNode?
+    /// The opening under way (on the loop), so that calls meanwhile wait for the same one.
+    private var opening: EventLoopFuture<ControllerService>?
+    /// Config requests dropped because the database was still being opened.
+    private(set) var requestsDropped = 0
+
+    init(daemon: DaemonNode, exists: @escaping @Sendable () -> Bool, open: @escaping Opener) {
+        self.daemon = daemon
+        self.exists = exists
+        self.open = open
+    }
+
+    /// On the daemon's loop: the controller, opened now unless it is being opened. A failure is not kept: the next
+    /// call tries again (the disk may have been full, the folder unwritable).
+    func service() -> EventLoopFuture<ControllerService> {
+        guard let daemon else { preconditionFailure("the daemon outlives its controller") }
+        daemon.loop.preconditionInEventLoop()
+        if let opening { return opening }
+        let promise = daemon.loop.makePromise(of: ControllerService.self)
+        let open = self.open
+        let identity = daemon.identity
+        queue.async { [weak self] in
+            let made: Result<Controller, ControllerError>
+            do throws(ControllerError) { made = .success(Controller(identity: identity, store: try open())) } catch { made = .failure(error) }
+            daemon.loop.execute {
+                self?.opening = nil
+                switch made {
+                case .success where daemon.isStopped: promise.fail(ControllerError(.unavailable, "the node is shutting down"))
+                case .success(let controller): promise.succeed(daemon.install(controller))
+                case .failure(let error): promise.fail(error)
+                }
+            }
+        }
+        opening = promise.futureResult
+        return promise.futureResult
+    }
+
+    func handleConfigRequest(
+        node: Node, network: NetworkID, from requester: Identity, metadata: ConfigDictionary, requestPacketID: UInt64,
+        now: Int64
+    ) {
+        guard exists() else {
+            node.sendNetworkConfigError(network: network, to: requester.address, code: .objectNotFound, requestPacketID: requestPacketID, now: now)
+            return
+        }
+        requestsDropped += 1
+        _ = service()
+    }
+}
