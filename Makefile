@@ -65,6 +65,7 @@ bench-footprint: deps
 	$(RELEASE_BUILD) --product sixplane
 	$(RELEASE_BUILD) --product sixplane-lab
 	strip -o .build/release/sixplane-stripped .build/release/sixplane
+	sync
 	.build/release/sixplane-lab footprint --sixplane .build/release/sixplane-stripped $(BENCH_ARGS)
 
 # libFuzzer over every target for FUZZ_SECONDS each (default 300); see scripts/fuzz.sh.

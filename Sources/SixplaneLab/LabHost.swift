@@ -43,14 +43,15 @@ public final class LabHost: @unchecked Sendable {
     }
 
     /// Starts the daemon (log appended to daemon.log) and waits until its API answers.
-    public func start(port: Int = 9993, extra: [String] = [], environment: [String: String] = [:], timeout: Double = 20) throws(LabError) {
+    /// `program` replaces the lab's sixplane binary for the daemon (the CLI calls still use the lab's).
+    public func start(port: Int = 9993, extra: [String] = [], environment: [String: String] = [:], timeout: Double = 20, program: String? = nil) throws(LabError) {
         precondition(pid == nil, "\(name): daemon already running")
         unlink("\(home)/zerotier-one.port")
         // Names for the host's own Docker engine's containers; DNS settings (allowDNS=1) in the host's own file, not
         // the machine's /etc/resolv.conf, which every namespace shares.
         if !FileManager.default.fileExists(atPath: "\(home)/local.conf") { writeLocalConf() }
         let env = environment.isEmpty ? [] : ["env"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let argv = env + ["ip", "netns", "exec", namespace, lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
+        let argv = env + ["ip", "netns", "exec", namespace, program ?? lab.sixplane, "daemon", "--home", home, "--port", String(port), "--log-level", "debug"] + extra
         pid = try LabProcess.start(argv, log: logPath, what: "\(name): daemon", timeout: timeout, interval: 0.1) {
             FileManager.default.fileExists(atPath: "\(home)/zerotier-one.port") && sixplane("info").status == 0
         }
