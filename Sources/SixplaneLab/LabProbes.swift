@@ -42,15 +42,8 @@ extension LabHost {
 
     /// The numeric fields of the daemon's /proc/<pid>/status (sizes in KiB), by name.
     public func processStatus() -> [String: Int]? {
-        guard let pid, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        var out: [String: Int] = [:]
-        for line in text.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":"),
-                let value = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int($0) })
-            else { continue }
-            out[String(line[..<colon])] = value
-        }
-        return out
+        guard let pid else { return nil }
+        return ProcessStatus.read(String(pid))
     }
 
     /// The daemon's CPU time so far, in seconds (utime + stime).

@@ -23,18 +23,18 @@ import Testing
 
     @Test(arguments: [
         ("/usr/local/bin/sixplane", [
-            ProgramPages.Mapping(start: 0x55d0_c0a0_0000, end: 0x55d0_c390_0000, writable: false, path: "/usr/local/bin/sixplane"),
-            ProgramPages.Mapping(start: 0x55d0_c390_1000, end: 0x55d0_c3a3_c000, writable: false, path: "/usr/local/bin/sixplane"),
-            ProgramPages.Mapping(start: 0x55d0_c3a3_c000, end: 0x55d0_c610_0000, writable: true, path: "/usr/local/bin/sixplane"),
+            ProgramPages.Mapping(start: 0x55d0_c0a0_0000, end: 0x55d0_c390_0000, path: "/usr/local/bin/sixplane"),
+            ProgramPages.Mapping(start: 0x55d0_c390_1000, end: 0x55d0_c3a3_c000, path: "/usr/local/bin/sixplane"),
+            ProgramPages.Mapping(start: 0x55d0_c3a3_c000, end: 0x55d0_c610_0000, path: "/usr/local/bin/sixplane"),
         ]),
         ("/usr/lib/x86_64-linux-gnu/libc.so.6", [
-            ProgramPages.Mapping(start: 0x7f1c_2a00_0000, end: 0x7f1c_2a20_0000, writable: false, path: "/usr/lib/x86_64-linux-gnu/libc.so.6")
+            ProgramPages.Mapping(start: 0x7f1c_2a00_0000, end: 0x7f1c_2a20_0000, path: "/usr/lib/x86_64-linux-gnu/libc.so.6")
         ]),
         ("/opt/my apps/sixplane", [
-            ProgramPages.Mapping(start: 0x7f1c_2b00_0000, end: 0x7f1c_2b00_1000, writable: false, path: "/opt/my apps/sixplane")
+            ProgramPages.Mapping(start: 0x7f1c_2b00_0000, end: 0x7f1c_2b00_1000, path: "/opt/my apps/sixplane")
         ]),
         ("/usr/local/bin/sixplane (deleted)", [
-            ProgramPages.Mapping(start: 0x7f1c_2c00_0000, end: 0x7f1c_2c00_1000, writable: false, path: "/usr/local/bin/sixplane (deleted)")
+            ProgramPages.Mapping(start: 0x7f1c_2c00_0000, end: 0x7f1c_2c00_1000, path: "/usr/local/bin/sixplane (deleted)")
         ]),
         // Shared mappings (a database's -shm) are not the program's, nor are anonymous ones.
         ("/home/controller.db-shm", []), ("[stack]", []),

@@ -68,8 +68,7 @@ enum Metrics {
         metric("sixplane_identity_validation_budget", "gauge", "Identity validations per second allowed for strangers.",
             [("", node.configuration.limits.identityValidationsPerSecond)])
         // A controller whose database is not open yet has answered nothing: its series are there, at zero.
-        if var c = daemon.controllerService?.counters ?? daemon.deferredController.map({ _ in ControllerCounters() }) {
-            c.dropped += daemon.deferredController?.requestsDropped ?? 0
+        if let c = daemon.controllerService?.counters ?? daemon.deferredController?.counters {
             metric("sixplane_controller_answers_total", "counter", "Config requests the controller answered, by outcome.", [
                 ("result=\"config\"", c.answered), ("result=\"refused\"", c.refused), ("result=\"failed\"", c.failures),
                 ("result=\"reused\"", c.reused),

@@ -4,7 +4,7 @@ import SixplaneController
 import SixplaneCore
 
 /// The controller of a node that controls no network yet: its database stays closed (SQLite's code, its cache and
-/// the controller's once-a-second tick cost an idle daemon about 1.5 MB) until the first thing that needs it: an
+/// the controller's once-a-second tick cost an idle daemon about 1.2 MB) until the first thing that needs it: an
 /// authorized controller API call, or a member asking for a config while the database file exists (another process,
 /// `sixplane controller import`, may have put the network there). It is opened on a thread of its own, never on the
 /// node's loop; the member's request is dropped meanwhile and answered when it asks again. With no database file
@@ -21,6 +21,8 @@ final class DeferredController: NetworkControllerHook, @unchecked Sendable {
     private var opening: EventLoopFuture<ControllerService>?
     /// Config requests dropped because the database was still being opened.
     private(set) var requestsDropped = 0
+    /// What the metrics show until the controller runs: nothing answered, the drops above.
+    var counters: ControllerCounters { ControllerCounters(dropped: requestsDropped) }
 
     init(daemon: DaemonNode, exists: @escaping @Sendable () -> Bool, open: @escaping Opener) {
         self.daemon = daemon
@@ -36,20 +38,19 @@ final class DeferredController: NetworkControllerHook, @unchecked Sendable {
         if let opening { return opening }
         let promise = daemon.loop.makePromise(of: ControllerService.self)
         let open = self.open
-        let identity = daemon.identity
-        queue.async { [weak self] in
-            let made: Result<Controller, ControllerError>
-            do throws(ControllerError) { made = .success(Controller(identity: identity, store: try open())) } catch { made = .failure(error) }
+        queue.async {
+            let opened: Result<ControllerStore, ControllerError>
+            do throws(ControllerError) { opened = .success(try open()) } catch { opened = .failure(error) }
             daemon.loop.execute {
-                self?.opening = nil
-                switch made {
+                switch opened {
                 case .success where daemon.isStopped: promise.fail(ControllerError(.unavailable, "the node is shutting down"))
-                case .success(let controller): promise.succeed(daemon.install(controller))
+                case .success(let store): promise.succeed(daemon.install(Controller(identity: daemon.identity, store: store)))
                 case .failure(let error): promise.fail(error)
                 }
             }
         }
         opening = promise.futureResult
+        promise.futureResult.whenComplete { [weak self] _ in self?.opening = nil }
         return promise.futureResult
     }
 

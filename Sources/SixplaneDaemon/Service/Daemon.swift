@@ -131,8 +131,11 @@ struct NodeService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         Logger(label: "sixplane.daemon").info("shutting down")
-        try await daemon.loop.submit { daemon.shutdown() }.get()
-        await (try? daemon.loop.submit { daemon.controllerService }.get())??.shutdown()
+        let controller = try await daemon.loop.submit {
+            daemon.shutdown()
+            return daemon.controllerService
+        }.get()
+        await controller?.shutdown()
         for channel in daemon.sockets.compactMap({ $0 }) { try? await channel.close() }
         try await daemon.loop.submit {
             for fd in daemon.sendDescriptors where fd >= 0 { close(fd) }

@@ -8,15 +8,14 @@
 /// runs again (argument parsing, the planet, the database, the API's routes), and the kernel maps each fault's 64 KiB
 /// neighbourhood and reads ahead on top of that, so a settled daemon keeps tens of MB of its binary resident that it
 /// does not use. Once start-up is over they are handed back: the program's private file mappings are marked
-/// random-access (a later fault reads the page it needs, not a window around it; Linux 6.16 and later read ahead in
-/// executable mappings whatever the advice) and paged out (clean pages leave memory; written ones stay, there being
+/// random-access (a later fault reads the page it needs, not a window around it; the kernel measured here, 6.18,
+/// reads ahead in executable mappings whatever the advice) and paged out (clean pages leave memory; written ones stay, there being
 /// nowhere to write them; pages other processes map too stay where they are). What stays resident is what the daemon
 /// runs.
 public enum ProgramPages {
     public struct Mapping: Equatable, Sendable {
         public var start: UInt
         public var end: UInt
-        public var writable: Bool
         public var path: String
     }
 
@@ -58,7 +57,7 @@ public enum ProgramPages {
             guard path.hasPrefix("/"), bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
                 start < end, perms.count == 4, perms[3] == UInt8(ascii: "p")
             else { continue }
-            out.append(Mapping(start: start, end: end, writable: perms[1] == UInt8(ascii: "w"), path: String(path)))
+            out.append(Mapping(start: start, end: end, path: String(path)))
         }
         return out
     }
@@ -67,7 +66,7 @@ public enum ProgramPages {
     public static func release() -> Result<Outcome, Failure> {
         guard let exe = readLink("/proc/self/exe") else { return .failure(.unreadable("/proc/self/exe")) }
         guard let maps = try? FileIO.readText("/proc/self/maps", limit: 1 << 20) else { return .failure(.unreadable("/proc/self/maps")) }
-        let before = residentFile() ?? 0
+        let before = ProcessStatus.read()?["RssFile"] ?? 0
         let fd = open(exe, O_RDONLY | O_CLOEXEC)
         defer { if fd >= 0 { close(fd) } }
         // A binary installed moments ago may still be dirty in the page cache, and dirty pages are not paged out.
@@ -87,16 +86,7 @@ public enum ProgramPages {
         // run); each later fault would map up to 15 of them around the page it wants. Dropping those clean, unmapped
         // pages leaves faults only the pages the daemon runs. Libraries other programs use keep their cache.
         if fd >= 0 { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) }
-        return .success(Outcome(advised: advised, residentFileBefore: before, residentFileAfter: residentFile() ?? 0, refused: refused))
-    }
-
-    /// RssFile of /proc/self/status, in KiB.
-    public static func residentFile() -> Int? {
-        guard let status = try? FileIO.readText("/proc/self/status", limit: 1 << 16) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("RssFile:") {
-            return Int(line.dropFirst("RssFile:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-        }
-        return nil
+        return .success(Outcome(advised: advised, residentFileBefore: before, residentFileAfter: ProcessStatus.read()?["RssFile"] ?? 0, refused: refused))
     }
 
     static func readLink(_ path: String) -> String? {
